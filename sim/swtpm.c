@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * swtpm's socket interface: a data channel carrying raw TPM commands and
+ * responses, and a control channel (TCP port + 1, or its own unix socket)
+ * carrying swtpm's CMD_* requests (swtpm docs/man3/swtpm_ioctls.pod,
+ * include/swtpm/tpm_ioctl.h).
+ *
+ * swtpm serves one client connection at a time and has no resource manager,
+ * so we connect for the span of one command, as tpm2-tss's swtpm TCTI does:
+ * a process that kept its connection would lock every other process out.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "baretpm.h"
+#include "transport.h"
+
+/* Control commands are the ioctl index + 1, big-endian UINT32 (tpm_ioctl.h). */
+#define SWTPM_CMD_INIT 2u
+
+struct swtpm {
+	struct btpm_transport tr; /* first, so the transport pointer is the struct's */
+	struct btpm_tcti cfg;
+	char name[300]; /* "host:port" or the socket path, for messages */
+};
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static uint32_t get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static int sw_transceive(struct btpm_transport *tr, const uint8_t *cmd, size_t cmd_len,
+			 uint8_t *rsp, size_t rsp_cap, size_t *rsp_len)
+{
+	struct swtpm *s = (struct swtpm *)tr;
+	char what[320];
+	int fd = -1;
+	*rsp_len = 0;
+	tr->detail[0] = 0;
+	if (!cmd || cmd_len < 10 || !rsp) {
+		btpm_io_detail(tr->detail, "transceive: no command or response buffer");
+		return BTPM_E_ARG;
+	}
+	long long deadline = btpm_now_ms() + tr->timeout_ms;
+	int rc = btpm_io_connect(s->cfg.host, s->cfg.port, s->cfg.path, deadline, &fd, tr->detail);
+	if (!rc) {
+		snprintf(what, sizeof(what), "write %s", s->name);
+		rc = btpm_io_write_all(fd, cmd, cmd_len, deadline, tr->detail, what);
+	}
+	if (!rc) {
+		snprintf(what, sizeof(what), "read %s", s->name);
+		rc = btpm_io_read_response(fd, rsp, rsp_cap, rsp_len, deadline, tr->detail, what);
+	}
+	if (fd >= 0)
+		close(fd);
+	if (rc == BTPM_E_TIMEOUT)
+		btpm_io_note_timeout(tr->detail, tr->timeout_ms);
+	return rc;
+}
+
+/*
+ * The control socket of a unix-socket swtpm: ctrl= if given, else PATH.ctrl
+ * beside the data socket (tpm2-tss's convention, which sim/swtpm-start --unix
+ * follows).
+ */
+static int ctrl_path(const struct swtpm *s, char *out, size_t cap)
+{
+	if (s->cfg.ctrl_path[0]) {
+		snprintf(out, cap, "%s", s->cfg.ctrl_path);
+		return 0;
+	}
+	if (snprintf(out, cap, "%s.ctrl", s->cfg.path) >= (int)cap)
+		return -1;
+	return access(out, F_OK);
+}
+
+/* CMD_INIT with init_flags 0 (struct ptm_init): power the TPM on, keep its state. */
+static int sw_power_on(struct btpm_transport *tr)
+{
+	struct swtpm *s = (struct swtpm *)tr;
+	char path[256], what[320];
+	uint8_t req[8], res[4];
+	int fd = -1, rc;
+	tr->detail[0] = 0;
+	long long deadline = btpm_now_ms() + tr->timeout_ms;
+	if (s->cfg.path[0]) {
+		if (ctrl_path(s, path, sizeof(path))) {
+			btpm_io_detail(
+				tr->detail,
+				"swtpm at %.100s: no control socket; add ctrl=PATH to the TCTI",
+				s->cfg.path);
+			return BTPM_E_UNSUPPORTED;
+		}
+		snprintf(what, sizeof(what), "swtpm control %s", path);
+		rc = btpm_io_connect(NULL, 0, path, deadline, &fd, tr->detail);
+	} else {
+		snprintf(what, sizeof(what), "swtpm control %s:%u", s->cfg.host,
+			 (unsigned)s->cfg.port + 1);
+		rc = btpm_io_connect(s->cfg.host, (uint16_t)(s->cfg.port + 1), NULL, deadline, &fd,
+				     tr->detail);
+	}
+	put_be32(req, SWTPM_CMD_INIT);
+	put_be32(req + 4, 0);
+	if (!rc)
+		rc = btpm_io_write_all(fd, req, sizeof(req), deadline, tr->detail, what);
+	/* The answer is a ptm_res: 0 or the TPM_RC of the failed initialization. */
+	if (!rc)
+		rc = btpm_io_read_exact(fd, res, sizeof(res), deadline, tr->detail, what);
+	if (fd >= 0)
+		close(fd);
+	if (!rc && get_be32(res)) {
+		btpm_io_detail(tr->detail, "%s: CMD_INIT failed with result 0x%08x", what,
+			       (unsigned)get_be32(res));
+		rc = BTPM_E_SIM;
+	}
+	if (rc == BTPM_E_TIMEOUT)
+		btpm_io_note_timeout(tr->detail, tr->timeout_ms);
+	return rc;
+}
+
+static void sw_close(struct btpm_transport *tr)
+{
+	free(tr);
+}
+
+int btpm_swtpm_open(const struct btpm_tcti *cfg, struct btpm_transport **out, char *err,
+		    size_t errcap)
+{
+	*out = NULL;
+	if (cfg->kind != BTPM_TCTI_SWTPM || (!cfg->path[0] && (!cfg->host[0] || !cfg->port))) {
+		if (err && errcap)
+			snprintf(err, errcap, "swtpm: need host and port, or a socket path");
+		return BTPM_E_CONFIG;
+	}
+	struct swtpm *s = calloc(1, sizeof(*s));
+	if (!s) {
+		if (err && errcap)
+			snprintf(err, errcap, "out of memory");
+		return BTPM_E_NOMEM;
+	}
+	s->cfg = *cfg;
+	s->tr.transceive = sw_transceive;
+	s->tr.power_on = sw_power_on;
+	s->tr.close = sw_close;
+	s->tr.timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : BTPM_DEFAULT_TIMEOUT_MS;
+	if (cfg->path[0])
+		snprintf(s->name, sizeof(s->name), "%s", cfg->path);
+	else
+		snprintf(s->name, sizeof(s->name), "%s:%u", cfg->host, (unsigned)cfg->port);
+	*out = &s->tr;
+	return 0;
+}
