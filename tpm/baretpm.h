@@ -242,6 +242,143 @@ struct btpm_pcr_values {
 BTPM_API int btpm_pcr_read(struct btpm *t, uint16_t hash, uint32_t mask,
 			   struct btpm_pcr_values *out);
 
+/* ---- public areas (Part 2, 12.2.4 TPMT_PUBLIC) ---------------------------- */
+
+/* TPM_ALG_ID (Part 2, 6.3) */
+#define BTPM_ALG_RSA 0x0001u
+#define BTPM_ALG_SHA1 0x0004u
+#define BTPM_ALG_AES 0x0006u
+#define BTPM_ALG_SHA256 0x000Bu
+#define BTPM_ALG_SHA384 0x000Cu
+#define BTPM_ALG_SHA512 0x000Du
+#define BTPM_ALG_NULL 0x0010u
+#define BTPM_ALG_CFB 0x0043u
+#define BTPM_ALG_KEYEDHASH 0x0008u
+#define BTPM_ALG_ECC 0x0023u
+#define BTPM_ALG_ECDSA 0x0018u
+#define BTPM_ECC_NIST_P256 0x0003u
+#define BTPM_ECC_NIST_P384 0x0004u
+
+/* TPMA_OBJECT (Part 2, 8.3) */
+#define BTPM_OA_FIXED_TPM (1u << 1)
+#define BTPM_OA_ST_CLEAR (1u << 2)
+#define BTPM_OA_FIXED_PARENT (1u << 4)
+#define BTPM_OA_SENSITIVE_DATA_ORIGIN (1u << 5)
+#define BTPM_OA_USER_WITH_AUTH (1u << 6)
+#define BTPM_OA_ADMIN_WITH_POLICY (1u << 7)
+#define BTPM_OA_NO_DA (1u << 10)
+#define BTPM_OA_RESTRICTED (1u << 16)
+#define BTPM_OA_DECRYPT (1u << 17)
+#define BTPM_OA_SIGN (1u << 18)
+
+/* A marshalled TPMT_PUBLIC (the content of a TPM2B_PUBLIC). */
+struct btpm_public {
+	uint16_t size;
+	uint8_t area[BTPM_MAX_PUBLIC];
+};
+
+/* What baretpm needs to know of a public area, parsed strictly. */
+struct btpm_public_info {
+	uint16_t type;
+	uint16_t name_alg;
+	uint32_t attributes;
+	uint16_t curve;      /* ECC: TPMI_ECC_CURVE */
+	uint16_t coord_size; /* ECC: size of x and y */
+	uint8_t x[66], y[66];/* ECC: unique (the public point) */
+	uint16_t scheme;     /* ECC/RSA/keyedhash scheme, BTPM_ALG_NULL if none */
+	uint16_t sym_alg;    /* symmetric algorithm of a storage key, or NULL */
+};
+
+/* Parse a marshalled TPMT_PUBLIC (ECC, keyedhash or RSA), consuming all of it. */
+BTPM_API int btpm_public_parse(const struct btpm_public *pub, struct btpm_public_info *out);
+/* Name of an object: nameAlg || H(nameAlg, TPMT_PUBLIC) (Part 1, 16). */
+BTPM_API int btpm_public_name(const struct btpm_public *pub, struct btpm_name *out);
+/*
+ * Templates. The SRK is the TCG Provisioning Guidance ECC NIST P-256 storage
+ * key (restricted decrypt, AES-128-CFB, noDA, unique x = y = 32 zero bytes).
+ * A signing key is an unrestricted ECC key with sign, fixedTPM, fixedParent,
+ * sensitiveDataOrigin, userWithAuth and a NULL scheme (the scheme is chosen
+ * at TPM2_Sign); no_da adds noDA. A sealed object is a keyedhash data object
+ * with fixedTPM, fixedParent, userWithAuth (and noDA if asked).
+ */
+BTPM_API int btpm_template_srk(struct btpm_public *out);
+BTPM_API int btpm_template_ecc_sign(struct btpm_public *out, uint16_t curve, int no_da);
+BTPM_API int btpm_template_sealed(struct btpm_public *out, int no_da);
+
+/* ---- entities and authorization sessions (Part 1, 19 and 21) ------------ */
+
+/*
+ * Something a command names in its handle area: the handle, its Name (needed
+ * for HMAC sessions; leave size 0 for permanent handles, whose Name is the
+ * handle itself) and, when it is authorized, its auth value. The auth value
+ * is a secret: btpm_entity_wipe() when done.
+ */
+struct btpm_entity {
+	uint32_t handle;
+	struct btpm_name name;
+	uint16_t auth_size;
+	uint8_t auth[64];
+};
+
+/* A permanent handle (TPM_RH_OWNER, ...) with an auth value (may be empty). */
+BTPM_API int btpm_entity_permanent(struct btpm_entity *e, uint32_t handle, const void *auth,
+				   size_t auth_size);
+/* Set the auth value of e (up to 64 bytes). */
+BTPM_API int btpm_entity_set_auth(struct btpm_entity *e, const void *auth, size_t auth_size);
+BTPM_API void btpm_entity_wipe(struct btpm_entity *e);
+
+#define BTPM_RH_OWNER 0x40000001u
+#define BTPM_RH_NULL 0x40000007u
+#define BTPM_RS_PW 0x40000009u
+#define BTPM_RH_LOCKOUT 0x4000000Au
+#define BTPM_RH_ENDORSEMENT 0x4000000Bu
+#define BTPM_RH_PLATFORM 0x4000000Cu
+
+/* TPMA_SESSION bits (Part 2, 8.4) requested for the next command. */
+#define BTPM_SESSION_CONTINUE 0x01u
+#define BTPM_SESSION_DECRYPT 0x20u /* the TPM decrypts the first command parameter */
+#define BTPM_SESSION_ENCRYPT 0x40u /* the TPM encrypts the first response parameter */
+
+/*
+ * An authorization session, passed explicitly to each command that uses it.
+ * handle is 0 when the session is not started, BTPM_RS_PW for a password
+ * session. Everything else is private to tpm/session.c. The session key and
+ * nonces are wiped by btpm_session_flush()/btpm_session_wipe().
+ */
+struct btpm_session {
+	uint32_t handle;
+	uint8_t attrs;    /* TPMA_SESSION for the next command */
+	uint8_t salted;
+	uint16_t hash;    /* authHash */
+	uint16_t nonce_size;
+	uint16_t nonce_tpm_size;
+	uint16_t key_size;
+	uint8_t nonce_caller[64];
+	uint8_t nonce_tpm[64];
+	uint8_t key[64];
+};
+
+/* A password session (TPM_RS_PW): only for entities whose auth value is empty. */
+BTPM_API void btpm_session_password(struct btpm_session *s);
+
+/*
+ * TPM2_StartAuthSession (Part 3, 11.1) for an HMAC session with SHA-256 and
+ * AES-128-CFB parameter encryption. With salt_public (a marshalled TPMT_PUBLIC
+ * of an ECC key the caller has pinned, loaded at salt_handle), the session is
+ * salted by ECDH to that key (Part 1, annex C.6.1): only a TPM holding its
+ * private key can derive the session key. The key the TPM has at salt_handle
+ * is never read back and trusted: a different key makes the first command
+ * that uses the session fail (TPM_RC_BAD_AUTH / BTPM_E_BADHMAC).
+ * salt_public NULL starts an unsalted session (its key protects nothing
+ * secret). Attributes start as CONTINUE|DECRYPT|ENCRYPT.
+ */
+BTPM_API int btpm_session_start(struct btpm *t, struct btpm_session *s, uint32_t salt_handle,
+				const uint8_t *salt_public, size_t salt_public_size);
+/* Flush a started session from the TPM (if still there) and wipe it. */
+BTPM_API int btpm_session_flush(struct btpm *t, struct btpm_session *s);
+/* Wipe a session without telling the TPM (after it ended by itself). */
+BTPM_API void btpm_session_wipe(struct btpm_session *s);
+
 /* ---- EK certificates (TCG EK Credential Profile 2.x, section 2.2.1.4) ------ */
 
 struct btpm_ek_index {

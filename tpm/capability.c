@@ -71,7 +71,7 @@ int btpm_get_capability(struct btpm *t, uint32_t capability, uint32_t property, 
 	btpm_put_u32(p, property);
 	btpm_put_u32(p, count);
 	struct btpm_rsp r;
-	int rc = btpm_exec(t, &btpm_cmd_get_capability, NULL, NULL, &r);
+	int rc = btpm_exec(t, &btpm_cmd_get_capability, NULL, NULL, 0, &r);
 	if (rc)
 		return rc;
 	uint8_t more = btpm_get_u8(&r.params);

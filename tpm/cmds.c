@@ -20,3 +20,4 @@ CMD(btpm_cmd_nv_read_public, 0x169, 1, 0, 0, BTPM_CMD_ENC_RSP, "TPM2_NV_ReadPubl
 CMD(btpm_cmd_nv_read, 0x14E, 2, 1, 0, BTPM_CMD_ENC_RSP, "TPM2_NV_Read");  /* Part 3, 31.13 */
 CMD(btpm_cmd_pcr_read, 0x17E, 0, 0, 0, 0, "TPM2_PCR_Read");               /* Part 3, 22.4 */
 CMD(btpm_cmd_flush_context, 0x165, 0, 0, 0, 0, "TPM2_FlushContext");      /* Part 3, 28.4 */
+CMD(btpm_cmd_start_auth_session, 0x176, 2, 0, 1, 0, "TPM2_StartAuthSession"); /* Part 3, 11.1 */

@@ -18,19 +18,6 @@
 /* TPM_ST (Part 2, 6.9) */
 #define BTPM_ST_NO_SESSIONS 0x8001u
 #define BTPM_ST_SESSIONS 0x8002u
-/* TPM_RH / TPM_RS (Part 2, 7.4) */
-#define BTPM_RH_OWNER 0x40000001u
-#define BTPM_RS_PW 0x40000009u
-#define BTPM_RH_LOCKOUT 0x4000000Au
-#define BTPM_RH_ENDORSEMENT 0x4000000Bu
-#define BTPM_RH_PLATFORM 0x4000000Cu
-#define BTPM_RH_NULL 0x40000007u
-/* TPM_ALG_ID (Part 2, 6.3) */
-#define BTPM_ALG_SHA1 0x0004u
-#define BTPM_ALG_SHA256 0x000Bu
-#define BTPM_ALG_SHA384 0x000Cu
-#define BTPM_ALG_SHA512 0x000Du
-#define BTPM_ALG_NULL 0x0010u
 
 /*
  * A command descriptor: everything the execution and session code needs to
@@ -49,19 +36,8 @@ struct btpm_cmd {
 
 extern const struct btpm_cmd btpm_cmd_startup, btpm_cmd_shutdown, btpm_cmd_self_test,
 	btpm_cmd_get_capability, btpm_cmd_get_random, btpm_cmd_read_public,
-	btpm_cmd_nv_read_public, btpm_cmd_nv_read, btpm_cmd_pcr_read, btpm_cmd_flush_context;
-
-/* Session kinds; only the password session exists so far. */
-enum btpm_session_kind {
-	BTPM_SESSION_PASSWORD,
-};
-
-/* An authorization for one handle, passed explicitly with each command. */
-struct btpm_session {
-	enum btpm_session_kind kind;
-	uint16_t auth_size;
-	uint8_t auth[64];
-};
+	btpm_cmd_nv_read_public, btpm_cmd_nv_read, btpm_cmd_pcr_read, btpm_cmd_flush_context,
+	btpm_cmd_start_auth_session;
 
 /* The response of btpm_exec: its handle (if any) and a view of its parameters. */
 struct btpm_rsp {
@@ -85,15 +61,21 @@ struct btpm {
 struct btpm_buf *btpm_params(struct btpm *t);
 
 /*
- * Run one command: marshal header, handles, authorization area (one session
- * per authorized handle, in order) and the parameters built since
- * btpm_params(); send it, retrying bounded times on RETRY/YIELDED/TESTING;
- * check the response's framing and authorization area. On success r->params
- * is a view of the response parameters (valid until the next command) that
- * the caller must parse and finish with btpm_buf_end().
+ * Run one command: marshal header, handles, authorization area and the
+ * parameters built since btpm_params(); send it, retrying bounded times on
+ * RETRY/YIELDED/TESTING; check the response's framing and, for HMAC sessions,
+ * its HMACs (constant time, before any output is used), then decrypt the
+ * first response parameter if a session asked for it.
+ *
+ * handles[i] (c->handles of them) name the handle area. sessions[i] for
+ * i < c->auths authorizes handles[i] with handles[i]->auth; sessions from
+ * c->auths to nsessions-1 take no authorization role (parameter encryption
+ * only). On success r->params is a view of the response parameters (valid
+ * until the next command) that the caller must parse and finish with
+ * btpm_buf_end().
  */
-int btpm_exec(struct btpm *t, const struct btpm_cmd *c, const uint32_t *handles,
-	      const struct btpm_session *const *sessions, struct btpm_rsp *r);
+int btpm_exec(struct btpm *t, const struct btpm_cmd *c, const struct btpm_entity *const *handles,
+	      struct btpm_session *const *sessions, unsigned nsessions, struct btpm_rsp *r);
 
 /* Set the context's detail text for a local error (printf-like). */
 void btpm_set_detail(struct btpm *t, const char *fmt, ...)

@@ -25,7 +25,8 @@ int btpm_nv_read_public(struct btpm *t, uint32_t nv_index, struct btpm_nv_public
 		return BTPM_E_ARG;
 	struct btpm_rsp r;
 	btpm_params(t);
-	int rc = btpm_exec(t, &btpm_cmd_nv_read_public, &nv_index, NULL, &r);
+	const struct btpm_entity e = {.handle = nv_index}, *h[1] = {&e};
+	int rc = btpm_exec(t, &btpm_cmd_nv_read_public, h, NULL, 0, &r);
 	if (rc)
 		return rc;
 	memset(out, 0, sizeof(*out));
@@ -63,11 +64,12 @@ int btpm_nv_read(struct btpm *t, const struct btpm_nv_public *pub, uint16_t offs
 {
 	if (!t || !pub || (!out && size) || (size_t)offset + size > pub->data_size)
 		return BTPM_E_ARG;
-	uint32_t handles[2] = {0, pub->nv_index};
+	struct btpm_entity auth = {0}, index = {.handle = pub->nv_index};
+	const struct btpm_entity *handles[2] = {&auth, &index};
 	if (pub->attributes & BTPM_TPMA_NV_AUTHREAD)
-		handles[0] = pub->nv_index;
+		auth.handle = pub->nv_index;
 	else if (pub->attributes & BTPM_TPMA_NV_OWNERREAD)
-		handles[0] = BTPM_RH_OWNER;
+		auth.handle = BTPM_RH_OWNER;
 	else {
 		btpm_set_detail(t, "NV index 0x%08x is readable neither with its own nor the "
 				   "owner's authorization",
@@ -78,15 +80,16 @@ int btpm_nv_read(struct btpm *t, const struct btpm_nv_public *pub, uint16_t offs
 	int rc = nv_buffer_max(t, &max);
 	if (rc)
 		return rc;
-	const struct btpm_session pw = {.kind = BTPM_SESSION_PASSWORD};
-	const struct btpm_session *sessions[1] = {&pw};
+	struct btpm_session pw;
+	btpm_session_password(&pw);
+	struct btpm_session *sessions[1] = {&pw};
 	while (size) {
 		uint16_t want = size > max ? (uint16_t)max : (uint16_t)size, got;
 		struct btpm_buf *p = btpm_params(t);
 		btpm_put_u16(p, want);
 		btpm_put_u16(p, offset);
 		struct btpm_rsp r;
-		rc = btpm_exec(t, &btpm_cmd_nv_read, handles, sessions, &r);
+		rc = btpm_exec(t, &btpm_cmd_nv_read, handles, sessions, 1, &r);
 		if (rc)
 			return rc;
 		const uint8_t *d = btpm_get_tpm2b(&r.params, &got, want);

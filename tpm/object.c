@@ -10,7 +10,8 @@ int btpm_read_public(struct btpm *t, uint32_t object, struct btpm_read_public *o
 		return BTPM_E_ARG;
 	struct btpm_rsp r;
 	btpm_params(t);
-	int rc = btpm_exec(t, &btpm_cmd_read_public, &object, NULL, &r);
+	const struct btpm_entity e = {.handle = object}, *h[1] = {&e};
+	int rc = btpm_exec(t, &btpm_cmd_read_public, h, NULL, 0, &r);
 	if (rc)
 		return rc;
 	memset(out, 0, sizeof(*out));
@@ -38,6 +39,6 @@ int btpm_flush_context(struct btpm *t, uint32_t handle)
 		return BTPM_E_ARG;
 	struct btpm_rsp r;
 	btpm_put_u32(btpm_params(t), handle); /* flushHandle is a parameter, not a handle */
-	int rc = btpm_exec(t, &btpm_cmd_flush_context, NULL, NULL, &r);
+	int rc = btpm_exec(t, &btpm_cmd_flush_context, NULL, NULL, 0, &r);
 	return rc ? rc : btpm_buf_end(&r.params);
 }

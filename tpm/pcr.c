@@ -66,7 +66,7 @@ int btpm_pcr_read(struct btpm *t, uint16_t hash, uint32_t mask, struct btpm_pcr_
 	for (unsigned round = 0; left && round < 16; round++) {
 		struct btpm_rsp r;
 		put_selection(btpm_params(t), hash, left);
-		int rc = btpm_exec(t, &btpm_cmd_pcr_read, NULL, NULL, &r);
+		int rc = btpm_exec(t, &btpm_cmd_pcr_read, NULL, NULL, 0, &r);
 		if (rc)
 			return rc;
 		uint32_t counter = btpm_get_u32(&r.params);

@@ -13,7 +13,7 @@ int btpm_get_random(struct btpm *t, uint8_t *out, size_t n)
 		uint16_t want = n > 64 ? 64 : (uint16_t)n, got;
 		struct btpm_rsp r;
 		btpm_put_u16(btpm_params(t), want);
-		int rc = btpm_exec(t, &btpm_cmd_get_random, NULL, NULL, &r);
+		int rc = btpm_exec(t, &btpm_cmd_get_random, NULL, NULL, 0, &r);
 		if (rc)
 			return rc;
 		const uint8_t *p = btpm_get_tpm2b(&r.params, &got, want);

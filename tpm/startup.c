@@ -6,7 +6,7 @@ static int run_u16(struct btpm *t, const struct btpm_cmd *c, uint16_t v)
 {
 	struct btpm_rsp r;
 	btpm_put_u16(btpm_params(t), v);
-	int rc = btpm_exec(t, c, NULL, NULL, &r);
+	int rc = btpm_exec(t, c, NULL, NULL, 0, &r);
 	return rc ? rc : btpm_buf_end(&r.params);
 }
 
@@ -30,6 +30,6 @@ int btpm_self_test(struct btpm *t, int full_test)
 		return BTPM_E_ARG;
 	struct btpm_rsp r;
 	btpm_put_u8(btpm_params(t), full_test ? 1 : 0); /* TPMI_YES_NO fullTest */
-	int rc = btpm_exec(t, &btpm_cmd_self_test, NULL, NULL, &r);
+	int rc = btpm_exec(t, &btpm_cmd_self_test, NULL, NULL, 0, &r);
 	return rc ? rc : btpm_buf_end(&r.params);
 }
