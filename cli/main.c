@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_da.h"
 
 struct verb {
 	const char *name;
@@ -20,6 +21,8 @@ static const struct verb verbs[] = {
 	{"pcrread", btpm_cli_pcrread, "read PCR values"},
 	{"random", btpm_cli_random, "random bytes from the TPM"},
 	{"startup", btpm_cli_startup, "power on a simulator and/or send TPM2_Startup"},
+	{"dareset", btpm_cli_dareset, "reset the dictionary-attack lockout"},
+	{"daparams", btpm_cli_daparams, "set the dictionary-attack parameters"},
 };
 
 static void usage(FILE *f)
@@ -27,7 +30,7 @@ static void usage(FILE *f)
 	fprintf(f, "usage: baretpm [-T TCTI] VERB [ARGS]   (baretpm VERB --help for details)\n\n"
 		   "verbs:\n");
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		fprintf(f, "  %-9s %s\n", verbs[i].name, verbs[i].summary);
+		fprintf(f, "  %-11s %s\n", verbs[i].name, verbs[i].summary);
 	fprintf(f,
 		"\noptions:\n"
 		"  -T, --tcti TCTI  which TPM: device:/dev/tpmrm0, device:/dev/tpm0,\n"

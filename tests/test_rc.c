@@ -45,7 +45,8 @@ START_TEST(name_local)
 	ck_assert_str_eq(btpm_rc_name(BTPM_E_CRYPTO), "BTPM_E_CRYPTO");
 	ck_assert_str_eq(btpm_rc_name(BTPM_E_SIM), "BTPM_E_SIM");
 	ck_assert_str_eq(btpm_rc_name(BTPM_E_UNSUPPORTED), "BTPM_E_UNSUPPORTED");
-	ck_assert_str_eq(btpm_rc_name(BTPM_E_UNSUPPORTED - 1), "BTPM_E_UNKNOWN");
+	ck_assert_str_eq(btpm_rc_name(BTPM_E_EXISTS), "BTPM_E_EXISTS");
+	ck_assert_str_eq(btpm_rc_name(BTPM_E_EXISTS - 1), "BTPM_E_UNKNOWN");
 	ck_assert_str_eq(btpm_rc_name(-1000), "BTPM_E_UNKNOWN");
 	ck_assert_str_eq(btpm_rc_name(INT_MIN), "BTPM_E_UNKNOWN");
 	ck_assert_str_eq(btpm_rc_name(0), "TPM_RC_SUCCESS");
@@ -469,7 +470,7 @@ START_TEST(text_local)
 	ck_assert_str_eq(err(BTPM_E_TIMEOUT), "BTPM_E_TIMEOUT: the TPM did not answer in time");
 	ck_assert_str_eq(err(-99), "BTPM_E_UNKNOWN: unknown local error -99");
 	ck_assert_ptr_nonnull(strstr(err(INT_MIN), "-2147483648"));
-	for (int rc = BTPM_E_UNSUPPORTED; rc < 0; rc++) {
+	for (int rc = BTPM_E_EXISTS; rc < 0; rc++) {
 		const char *s = err(rc);
 		ck_assert_msg(strncmp(s, "BTPM_E_", 7) == 0 && strstr(s, ": "), "%d: %s", rc, s);
 		ck_assert_msg(strstr(s, "UNKNOWN") == NULL, "%d: %s", rc, s);

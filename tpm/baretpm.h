@@ -37,6 +37,10 @@ enum btpm_err {
 	BTPM_E_CRYPTO = -13,   /* a local cryptographic operation failed */
 	BTPM_E_SIM = -14,      /* the simulator's control channel refused */
 	BTPM_E_UNSUPPORTED = -15, /* not possible with this TPM or transport */
+	BTPM_E_STORE = -16,    /* a token store file is corrupt or of an unknown version */
+	BTPM_E_READONLY = -17, /* the token store cannot be written */
+	BTPM_E_PINNED = -18,   /* the TPM's storage key is not the one the store pinned */
+	BTPM_E_EXISTS = -19,   /* the item already exists */
 };
 
 /* A few TPM_RC values callers test for (Part 2, 6.6.3). */

@@ -222,6 +222,11 @@ static const struct {
 	{"BTPM_E_CRYPTO", "a local cryptographic operation failed"},
 	{"BTPM_E_SIM", "the simulator's control channel refused the request"},
 	{"BTPM_E_UNSUPPORTED", "not possible with this TPM or transport"},
+	{"BTPM_E_STORE", "a token store file is corrupt or of an unknown version"},
+	{"BTPM_E_READONLY", "the token store cannot be written"},
+	{"BTPM_E_PINNED", "the TPM's storage key is not the one recorded in the token store "
+			  "(another TPM, a cleared TPM, or an interposer)"},
+	{"BTPM_E_EXISTS", "the item already exists"},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
