@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "baretpm_keys.h"
 #include "btpm_crypto.h"
 #include "harness.h"
 #include "internal.h"
@@ -298,6 +299,64 @@ START_TEST(password_session_rules)
 }
 END_TEST
 
+
+/*
+ * The whole life of secrets through the key commands, captured on the wire:
+ * a sealed secret and its auth value (Create), the secret coming back
+ * (Unseal), a new auth value (ObjectChangeAuth), a key's auth value (Create,
+ * Sign). None of them, and no 8-byte piece of them, may appear in clear.
+ */
+START_TEST(key_commands_leak_nothing)
+{
+	uint8_t sealed_secret[32], auth[32], new_auth[32], key_auth[32];
+	btpm_random(sealed_secret, 32);
+	btpm_random(auth, 32);
+	btpm_random(new_auth, 32);
+	btpm_random(key_auth, 32);
+	struct btpm_public tmpl, pub, srk_pub;
+	struct btpm_blob priv, priv2;
+	struct btpm_entity owner, srk, item, key;
+	struct btpm_session pw, s;
+	btpm_session_password(&pw);
+	btpm_entity_permanent(&owner, BTPM_RH_OWNER, NULL, 0);
+	ck_assert_int_eq(btpm_template_srk(&tmpl), 0);
+	ck_assert_int_eq(btpm_create_primary(t, &pw, &owner, &tmpl, &srk, &srk_pub), 0);
+	ck_assert_int_eq(btpm_session_start(t, &s, srk.handle, srk_pub.area, srk_pub.size), 0);
+	tap.wire_len = 0;
+	/* seal, load, unseal, change auth */
+	ck_assert_int_eq(btpm_template_sealed(&tmpl, 0), 0);
+	ck_assert_int_eq(btpm_create(t, &s, &srk, auth, 32, sealed_secret, 32, &tmpl, &priv, &pub), 0);
+	ck_assert_int_eq(btpm_load(t, &s, &srk, &priv, &pub, &item), 0);
+	btpm_entity_set_auth(&item, auth, 32);
+	uint8_t out[64];
+	size_t n;
+	ck_assert_int_eq(btpm_unseal(t, &s, &item, out, sizeof(out), &n), 0);
+	ck_assert_uint_eq(n, 32);
+	ck_assert_mem_eq(out, sealed_secret, 32);
+	ck_assert_int_eq(btpm_object_change_auth(t, &s, &item, &srk, new_auth, 32, &priv2), 0);
+	ck_assert_int_eq(btpm_flush_context(t, item.handle), 0);
+	/* a signing key with its own auth value */
+	ck_assert_int_eq(btpm_template_ecc_sign(&tmpl, BTPM_ECC_NIST_P256, 0), 0);
+	ck_assert_int_eq(btpm_create(t, &s, &srk, key_auth, 32, NULL, 0, &tmpl, &priv, &pub), 0);
+	ck_assert_int_eq(btpm_load(t, &s, &srk, &priv, &pub, &key), 0);
+	btpm_entity_set_auth(&key, key_auth, 32);
+	uint8_t digest[32], r[32], sg[32];
+	btpm_hash(BTPM_ALG_SHA256, "message", 7, digest);
+	ck_assert_int_eq(btpm_sign(t, &s, &key, digest, 32, BTPM_ALG_SHA256, r, sg, 32), 0);
+	ck_assert_int_eq(btpm_flush_context(t, key.handle), 0);
+	ck_assert_uint_gt(tap.wire_len, 1000);
+	const uint8_t *secrets[4] = {sealed_secret, auth, new_auth, key_auth};
+	for (int i = 0; i < 4; i++)
+		for (int off = 0; off + 8 <= 32; off += 8)
+			ck_assert_msg(!wire_contains(secrets[i] + off, 8),
+				      "secret %d bytes %d..%d seen on the wire", i, off, off + 7);
+	ck_assert_int_eq(btpm_session_flush(t, &s), 0);
+	ck_assert_int_eq(btpm_flush_context(t, srk.handle), 0);
+	btpm_entity_wipe(&item);
+	btpm_entity_wipe(&key);
+}
+END_TEST
+
 static Suite *session_suite(void)
 {
 	Suite *s = suite_create("session");
@@ -312,6 +371,7 @@ static Suite *session_suite(void)
 	tcase_add_test(tc, substituted_salt_key_fails);
 	tcase_add_test(tc, session_ends_without_continue);
 	tcase_add_test(tc, password_session_rules);
+	tcase_add_test(tc, key_commands_leak_nothing);
 	suite_add_tcase(s, tc);
 	return s;
 }
