@@ -10,7 +10,7 @@ WARN      = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototy
             -Wformat=2 -Wvla -Wpointer-arith
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS = -std=c11 $(WARN) -fvisibility=hidden -fPIC $(CFLAGS)
-ALL_CPPFLAGS = -D_DEFAULT_SOURCE -Itpm -Icrypto -Isim $(CPPFLAGS)
+ALL_CPPFLAGS = -D_DEFAULT_SOURCE -Itpm -Icrypto -Isim -Ipkcs11 $(CPPFLAGS)
 LDLIBS_CRYPTO = -lmbedcrypto
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
@@ -19,7 +19,7 @@ ifeq ($(STATIC),1)
 CLI_LDFLAGS = -static
 endif
 
-LIB_SRC  := $(sort $(wildcard tpm/*.c crypto/*.c sim/*.c pkcs11/*.c))
+LIB_SRC  := $(sort $(wildcard tpm/*.c crypto/*.c sim/*.c pkcs11/store*.c pkcs11/token.c))
 CLI_SRC  := $(sort $(wildcard cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TEST_LIB := $(sort $(wildcard tests/lib/*.c))
@@ -91,7 +91,8 @@ demo: deps-check all
 	@BTPM_CLI=$(CURDIR)/$(CLI) sim/demo
 
 # Install missing Debian packages (no-op when everything is present).
-DEB_PKGS = build-essential pkg-config libmbedtls-dev check swtpm swtpm-tools tpm2-tools
+DEB_PKGS = build-essential pkg-config libmbedtls-dev check swtpm swtpm-tools tpm2-tools \
+           openssh-client openssh-server opensc gnutls-bin openssl libengine-pkcs11-openssl
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
@@ -104,7 +105,9 @@ deps:
 
 deps-check:
 	@command -v swtpm >/dev/null && command -v swtpm_setup >/dev/null && \
-	  [ -e /usr/include/mbedtls/ecdsa.h ] && pkg-config --exists check || $(MAKE) --no-print-directory deps
+	  [ -e /usr/include/mbedtls/ecdsa.h ] && pkg-config --exists check && \
+	  command -v ssh-keygen >/dev/null && command -v pkcs11-tool >/dev/null && \
+	  [ -x /usr/sbin/sshd ] || $(MAKE) --no-print-directory deps
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include
@@ -119,7 +122,7 @@ uninstall:
 clean:
 	rm -rf build build-asan
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_BIN:=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_BIN:=.d) $(BUILD)/pkcs11/export.d
 
 # Keep intermediate objects (tests/lib) between runs.
 .SECONDARY:

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "cli_da.h"
+#include "cli_token.h"
 
 struct verb {
 	const char *name;
@@ -23,6 +24,16 @@ static const struct verb verbs[] = {
 	{"startup", btpm_cli_startup, "power on a simulator and/or send TPM2_Startup"},
 	{"dareset", btpm_cli_dareset, "reset the dictionary-attack lockout"},
 	{"daparams", btpm_cli_daparams, "set the dictionary-attack parameters"},
+	{"init", btpm_cli_init, "create the token store and pin the TPM's storage key"},
+	{"addtoken", btpm_cli_addtoken, "create a PKCS#11 token with a user and an SO PIN"},
+	{"addkey", btpm_cli_addkey, "create an ECC key in the TPM for a token"},
+	{"listtokens", btpm_cli_listtokens, "list the tokens"},
+	{"listobjects", btpm_cli_listobjects, "list a token's objects with pkcs11: URIs"},
+	{"sshkey", btpm_cli_sshkey, "print a token's keys as OpenSSH public key lines"},
+	{"changepin", btpm_cli_changepin, "change the user or SO PIN of a token"},
+	{"initpin", btpm_cli_initpin, "set a new user PIN with the SO PIN"},
+	{"rmkey", btpm_cli_rmkey, "remove a key from a token"},
+	{"rmtoken", btpm_cli_rmtoken, "delete a token"},
 };
 
 static void usage(FILE *f)

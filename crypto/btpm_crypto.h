@@ -16,6 +16,8 @@
  */
 int btpm_pem_encode(const char *label, const uint8_t *der, size_t len, char *out, size_t cap,
 		    size_t *olen);
+/* Base64 (RFC 4648) of p[0..n) into out, NUL-terminated; *olen excludes the NUL. */
+int btpm_base64_encode(const uint8_t *p, size_t n, char *out, size_t cap, size_t *olen);
 
 
 /*

@@ -33,3 +33,15 @@ int btpm_pem_encode(const char *label, const uint8_t *der, size_t len, char *out
 	*olen = n;
 	return 0;
 }
+
+int btpm_base64_encode(const uint8_t *p, size_t n, char *out, size_t cap, size_t *olen)
+{
+	if ((!p && n) || !out || !olen)
+		return BTPM_E_ARG;
+	size_t w;
+	int rc = mbedtls_base64_encode((unsigned char *)out, cap, &w, p, n);
+	*olen = w;
+	if (rc == MBEDTLS_ERR_BASE64_BUFFER_TOO_SMALL)
+		return BTPM_E_TOOBIG;
+	return rc ? BTPM_E_CRYPTO : 0;
+}

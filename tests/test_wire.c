@@ -480,6 +480,8 @@ START_TEST(retry_is_bounded)
 	ck_assert_int_eq(btpm_get_random(t, out, 1), 0);
 	ck_assert_uint_eq(f->calls, 2);
 	ck_assert_uint_eq(out[0], 0x2a);
+	ck_assert_uint_eq(btpm_commands_sent(t), 1); /* one command, */
+	ck_assert_uint_eq(btpm_commands_retried(t), 1); /* resent once */
 
 	f = fake_new();
 	t->tr = &f->tr;

@@ -82,8 +82,10 @@ BTPM_API const char *btpm_strerror(const struct btpm *t, int rc, char *buf, size
 /* The name of a TPM_RC ("TPM_RC_HANDLE") or of a local error ("BTPM_E_IO"). */
 BTPM_API const char *btpm_rc_name(int rc);
 
-/* Commands sent since open, for budgets and benchmarks. */
+/* Commands sent since open (each once), for budgets and benchmarks. */
 BTPM_API unsigned long btpm_commands_sent(const struct btpm *t);
+/* Resends of a command the TPM answered with RETRY, YIELDED or TESTING. */
+BTPM_API unsigned long btpm_commands_retried(const struct btpm *t);
 
 /* ---- simulator control (swtpm and mssim transports only) ---------------- */
 

@@ -63,6 +63,11 @@ unsigned long btpm_commands_sent(const struct btpm *t)
 	return t ? t->sent : 0;
 }
 
+unsigned long btpm_commands_retried(const struct btpm *t)
+{
+	return t ? t->retries : 0;
+}
+
 int btpm_sim_power_on(struct btpm *t)
 {
 	if (!t)

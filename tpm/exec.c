@@ -389,7 +389,10 @@ int btpm_exec(struct btpm *t, const struct btpm_cmd *c, const struct btpm_entity
 	for (unsigned attempt = 0;; attempt++) {
 		t->tr->detail[0] = 0;
 		rc = t->tr->transceive(t->tr, t->cmd, len, t->rsp, sizeof(t->rsp), &rlen);
-		t->sent++;
+		if (attempt)
+			t->retries++;
+		else
+			t->sent++;
 		if (rc)
 			break;
 		rc = parse(t, &k, rlen, r);

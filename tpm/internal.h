@@ -48,7 +48,8 @@ struct btpm_rsp {
 struct btpm {
 	struct btpm_transport *tr;
 	char tcti[320];
-	unsigned long sent;
+	unsigned long sent;    /* commands, each counted once */
+	unsigned long retries; /* resends after RETRY/YIELDED/TESTING */
 	uint8_t cmd[BTPM_MAX_COMMAND];
 	uint8_t rsp[BTPM_MAX_RESPONSE];
 	uint8_t param[BTPM_MAX_COMMAND];
