@@ -158,6 +158,12 @@ int btpm_cli_addkey(struct btpm_cli *c, int argc, char **argv)
 	rc = btpm_cli_secret("addkey", pin, pin_file, "user PIN", p, sizeof(p), &pl);
 	if (rc)
 		goto out;
+	if (pl < BTPM_TOK_PIN_MIN || pl > BTPM_TOK_PIN_MAX) {
+		btpm_wipe(p, sizeof(p));
+		rc = btpm_cli_usage_error("addkey", "a PIN has %d to %d characters",
+					  BTPM_TOK_PIN_MIN, BTPM_TOK_PIN_MAX);
+		goto out;
+	}
 	rc = btpm_tok_login(&tc, &tok, BTPM_TOK_USER, p, pl, &l);
 	btpm_wipe(p, sizeof(p));
 	if (rc) {

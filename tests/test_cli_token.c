@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The token verbs of the baretpm CLI against a swtpm this suite starts, as a
+ * user runs them: init, addtoken, addkey, listtokens, listobjects, sshkey
+ * (checked by ssh-keygen), changepin, initpin, rmkey, rmtoken; PINs from
+ * flags, files and (absent) terminals; wrong PINs; a corrupt store.
+ */
+#include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+static struct btpm_test_sim sim;
+static char out[65536], err[8192], store[400];
+
+static void sim_up(void)
+{
+	if (btpm_test_sim_start(&sim, NULL))
+		ck_abort_msg("cannot start swtpm");
+}
+
+static void sim_down(void)
+{
+	btpm_test_sim_stop(&sim);
+}
+
+/* A fresh (empty) store directory per test. */
+static void fresh(void)
+{
+	snprintf(store, sizeof(store), "%s/store-XXXXXX", sim.dir);
+	ck_assert_ptr_nonnull(mkdtemp(store));
+}
+
+/* Run "baretpm ARGS" against the sim and this test's store (stdin from /dev/null). */
+__attribute__((format(printf, 1, 2))) static int cli(const char *fmt, ...)
+{
+	char args[2048], cmd[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	snprintf(cmd, sizeof(cmd), "BARETPM_STORE='%s' BARETPM_TCTI='%s' setsid '%s' %s </dev/null",
+		 store, sim.tcti, btpm_test_cli(), args);
+	return btpm_test_sh(cmd, 60, out, sizeof(out), err, sizeof(err));
+}
+
+#define assert_has(hay, needle) \
+	ck_assert_msg(strstr((hay), (needle)), "missing '%s' in:\n%s", (needle), (hay))
+
+static void setup_token(void)
+{
+	ck_assert_int_eq(cli("init"), 0);
+	assert_has(out, "persistent at 0x81000001");
+	assert_has(out, "pinned");
+	ck_assert_int_eq(cli("addtoken --label=ssh --userpin=1234 --sopin=5678 --pid=1"), 0);
+	assert_has(out, "token 'ssh' created (serial ");
+}
+
+START_TEST(workflow)
+{
+	setup_token();
+	ck_assert_int_eq(cli("init"), 0); /* again: harmless */
+	ck_assert_int_eq(cli("addkey --label=ssh --userpin=1234 --algorithm=ecc256"), 0);
+	assert_has(out, "key 'ssh' (ECC NIST P-256) created in token 'ssh'");
+	assert_has(out, "pkcs11:model=TPM%202.0;manufacturer=baretpm;serial=");
+	ck_assert_int_eq(cli("addkey --label=ssh --userpin=1234 --algorithm=ecc384 "
+			     "--key-label=big --id=0a0b"),
+			 0);
+	ck_assert_int_eq(cli("listtokens"), 0);
+	assert_has(out, "  label: ssh\n  user-pin: set\n  keys: 2\n");
+	ck_assert_int_eq(cli("listobjects --label=ssh"), 0);
+	assert_has(out, "- class: private\n  label: big\n  id: 0a0b\n  curve: nistp384\n");
+	assert_has(out, ";token=ssh;object=big;id=%0A%0B;type=public");
+	/* sshkey lines are valid OpenSSH public keys */
+	char path[600], cmd[1400];
+	snprintf(path, sizeof(path), "%s/keys.pub", sim.dir);
+	ck_assert_int_eq(cli("sshkey --label=ssh > '%s'", path), 0);
+	snprintf(cmd, sizeof(cmd), "ssh-keygen -l -f '%s'", path);
+	ck_assert_int_eq(btpm_test_sh(cmd, 10, out, sizeof(out), err, sizeof(err)), 0);
+	assert_has(out, "256 SHA256:");
+	assert_has(out, "384 SHA256:");
+	assert_has(out, " big (ECDSA)");
+	ck_assert_int_eq(cli("rmkey --label=ssh --key-label=big"), 0);
+	assert_has(out, "removed 2 object(s)");
+	ck_assert_int_eq(cli("rmkey --label=ssh --key-label=big"), 1);
+	ck_assert_int_eq(cli("rmtoken --label=ssh"), 0);
+	ck_assert_int_eq(cli("listtokens"), 0);
+	assert_has(err, "no tokens");
+}
+END_TEST
+
+START_TEST(pins_from_files_and_changes)
+{
+	char pinfile[600];
+	snprintf(pinfile, sizeof(pinfile), "%s/pin", sim.dir);
+	FILE *f = fopen(pinfile, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("4321\n", f);
+	fclose(f);
+	ck_assert_int_eq(cli("init"), 0);
+	/* no user PIN and no terminal: the token has only the SO PIN */
+	ck_assert_int_eq(cli("addtoken --label=t --sopin=5678"), 2);
+	assert_has(err, "no terminal");
+	ck_assert_int_eq(cli("addtoken --label=t --sopin=5678 --userpin-file='%s'", pinfile), 0);
+	ck_assert_int_eq(cli("addkey --label=t --userpin-file='%s'", pinfile), 0);
+	ck_assert_int_eq(cli("changepin --label=t --user --old-file='%s' --new=1111", pinfile), 0);
+	assert_has(out, "user PIN of token 't' changed");
+	ck_assert_int_eq(cli("addkey --label=t --userpin=1111 --key-label=b"), 0);
+	ck_assert_int_eq(cli("initpin --label=t --sopin=5678 --userpin=2222"), 0);
+	ck_assert_int_eq(cli("addkey --label=t --userpin=2222 --key-label=c"), 0);
+	ck_assert_int_eq(cli("changepin --label=t --so --old=5678 --new=8765"), 0);
+	ck_assert_int_eq(cli("initpin --label=t --sopin=8765 --userpin=3333"), 0);
+	ck_assert_int_eq(cli("changepin --label=t"), 2);
+	ck_assert_int_eq(cli("addkey --label=t --userpin=12"), 2); /* too short */
+}
+END_TEST
+
+START_TEST(wrong_pin_then_reset)
+{
+	setup_token();
+	ck_assert_int_eq(cli("addkey --label=ssh --userpin=0000"), 1);
+	assert_has(err, "wrong PIN");
+	ck_assert_int_eq(cli("info"), 0);
+	assert_has(out, "1 of 3 failed attempts");
+	ck_assert_int_eq(cli("dareset"), 0);
+	ck_assert_int_eq(cli("info"), 0);
+	assert_has(out, "0 of 3 failed attempts");
+}
+END_TEST
+
+START_TEST(errors_are_clear)
+{
+	ck_assert_int_eq(cli("addkey --label=ssh --userpin=1234"), 1);
+	assert_has(err, "run 'baretpm init'");
+	setup_token();
+	ck_assert_int_eq(cli("addkey --label=nope --userpin=1234"), 1);
+	assert_has(err, "no token labelled 'nope'");
+	ck_assert_int_eq(cli("addkey --label=ssh --userpin=1234 --algorithm=rsa"), 2);
+	ck_assert_int_eq(cli("addtoken --label=x"), 2);
+	ck_assert_int_eq(cli("init --srk-handle=0x80000000"), 2);
+	/* a corrupt token file is reported with its path and line, and left alone */
+	char cmd[1200];
+	snprintf(cmd, sizeof(cmd), "f=$(ls '%s'/tokens/*.token) && sed -i '2s/^/x/' \"$f\" && "
+				   "md5sum \"$f\"",
+		 store);
+	ck_assert_int_eq(btpm_test_sh(cmd, 10, out, sizeof(out), err, sizeof(err)), 0);
+	char sum[64];
+	snprintf(sum, sizeof(sum), "%.32s", out);
+	ck_assert_int_eq(cli("listtokens"), 1);
+	assert_has(err, ".token:2:");
+	snprintf(cmd, sizeof(cmd), "md5sum '%s'/tokens/*.token", store);
+	btpm_test_sh(cmd, 10, out, sizeof(out), err, sizeof(err));
+	ck_assert_int_eq(strncmp(out, sum, 32), 0);
+	/* every token verb has --help */
+	static const char *verbs[] = {"init", "addtoken", "addkey", "listtokens", "listobjects",
+				      "sshkey", "changepin", "initpin", "rmkey", "rmtoken",
+				      "dareset", "daparams"};
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+		ck_assert_int_eq(cli("%s --help", verbs[i]), 0);
+		ck_assert_msg(!strncmp(out, "usage: baretpm", 14), "%s --help:\n%s", verbs[i], out);
+	}
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("cli-token");
+	TCase *tc = tcase_create("swtpm");
+	tcase_add_unchecked_fixture(tc, sim_up, sim_down);
+	tcase_add_checked_fixture(tc, fresh, NULL);
+	tcase_set_timeout(tc, 180);
+	tcase_add_test(tc, workflow);
+	tcase_add_test(tc, pins_from_files_and_changes);
+	tcase_add_test(tc, wrong_pin_then_reset);
+	tcase_add_test(tc, errors_are_clear);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
