@@ -19,7 +19,8 @@ ifeq ($(STATIC),1)
 CLI_LDFLAGS = -static
 endif
 
-LIB_SRC  := $(sort $(wildcard tpm/*.c crypto/*.c sim/*.c pkcs11/store*.c pkcs11/token.c))
+# pkcs11/export.c holds the exported C_* names: the shared object only.
+LIB_SRC  := $(filter-out pkcs11/export.c,$(sort $(wildcard tpm/*.c crypto/*.c sim/*.c pkcs11/*.c)))
 CLI_SRC  := $(sort $(wildcard cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TEST_LIB := $(sort $(wildcard tests/lib/*.c))
@@ -31,10 +32,11 @@ TEST_LIB_OBJ := $(TEST_LIB:%.c=$(BUILD)/%.o)
 
 LIB = $(BUILD)/libbaretpm.a
 CLI = $(BUILD)/baretpm
+MODULE = $(BUILD)/libbaretpm_pkcs11.so
 
 .PHONY: all check asan demo deps deps-check clean help install uninstall tests
 
-all: $(LIB) $(CLI)
+all: $(LIB) $(CLI) $(MODULE)
 
 help:
 	@echo "make            build $(LIB) and $(CLI)"
@@ -71,6 +73,16 @@ $(CLI): $(CLI_OBJ) $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(CLI_LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS_CRYPTO)
 
+# The PKCS#11 module: the library plus the three exported entry points, nothing else exported.
+$(MODULE): $(LIB_OBJ) $(BUILD)/pkcs11/export.o pkcs11/export.map
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -shared -Wl,--no-undefined -Wl,-z,defs \
+	  -Wl,--version-script=pkcs11/export.map -o $@ $(LIB_OBJ) $(BUILD)/pkcs11/export.o \
+	  $(LDLIBS_CRYPTO) -pthread
+
+# the PKCS#11 suites dlopen() the module
+$(BUILD)/tests/test_pkcs11 $(BUILD)/tests/test_pkcs11_tpm $(BUILD)/tests/test_e2e: $(MODULE)
+
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_LIB_OBJ) $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(TEST_LIB_OBJ) $(LIB) $(LDLIBS_CRYPTO) $(CHECK_LIBS)
@@ -80,7 +92,8 @@ tests: $(TEST_BIN) $(CLI)
 # Every suite prints Check's summary line; the run fails if any suite fails.
 check: deps-check
 	@$(MAKE) --no-print-directory tests
-	@BTPM_SRCDIR=$(CURDIR) BTPM_CLI=$(CURDIR)/$(CLI) tests/run-suites $(TEST_BIN)
+	@BTPM_SRCDIR=$(CURDIR) BTPM_CLI=$(CURDIR)/$(CLI) BTPM_MODULE=$(CURDIR)/$(MODULE) \
+	  tests/run-suites $(TEST_BIN)
 
 asan: deps-check
 	@$(MAKE) --no-print-directory BUILD=build-asan \

@@ -15,9 +15,9 @@ cleanup() {
 	"$here/sim/swtpm-stop" "$work/tpm" 2>/dev/null || true
 	rm -rf "$work"
 }
-trap cleanup EXIT
+[ -n "${BTPM_E2E_KEEP:-}" ] || trap cleanup EXIT
 step() { printf '\n== %s\n' "$*"; }
-run() { printf '$ %s\n' "$*"; "$@"; }
+run() { printf '$ %s\n' "$*" >&2; "$@"; }
 
 for tool in ssh ssh-keygen sshd; do
 	command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] || {
@@ -91,7 +91,7 @@ ASK
 chmod 700 "$work/askpass"
 out=$(SSH_ASKPASS="$work/askpass" SSH_ASKPASS_REQUIRE=force DISPLAY=:0 \
 	ssh -F /dev/null -n -p "$port" -o PKCS11Provider="$module" \
-	-o IdentityFile=none -o IdentitiesOnly=yes -o BatchMode=no \
+	-o IdentityFile=none -o IdentityAgent=none -o BatchMode=no \
 	-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
 	-o PreferredAuthentications=publickey "$me@127.0.0.1" \
 	'echo "logged in as $(id -un) via baretpm"' </dev/null)
@@ -104,7 +104,7 @@ step "a wrong PIN is refused and counted by the TPM"
 printf '#!/bin/sh\necho 0000\n' >"$work/askpass"
 if SSH_ASKPASS="$work/askpass" SSH_ASKPASS_REQUIRE=force DISPLAY=:0 \
 	ssh -F /dev/null -n -p "$port" -o PKCS11Provider="$module" \
-	-o IdentityFile=none -o IdentitiesOnly=yes -o BatchMode=no -o NumberOfPasswordPrompts=1 \
+	-o IdentityFile=none -o IdentityAgent=none -o BatchMode=no -o NumberOfPasswordPrompts=1 \
 	-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
 	-o PreferredAuthentications=publickey "$me@127.0.0.1" true </dev/null 2>"$work/ssh.err"; then
 	echo "login with a wrong PIN succeeded" >&2

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * End to end with real clients (the scripts in tests/e2e): ssh-keygen -D and an ssh
+ * login to a local sshd through the PKCS#11 module; pkcs11-tool
+ * administration and signing verified by openssl; p11tool. Each script starts
+ * its own swtpm and stops it.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+static char out[1 << 17], err[1 << 14];
+
+static const char *module(void)
+{
+	const char *m = getenv("BTPM_MODULE");
+	return m && *m ? m : "build/libbaretpm_pkcs11.so";
+}
+
+static void run_script(const char *name, const char *last_line)
+{
+	char cmd[2048];
+	snprintf(cmd, sizeof(cmd), "'%s/tests/e2e/%s' '%s' '%s'", btpm_test_srcdir(), name,
+		 btpm_test_cli(), module());
+	int rc = btpm_test_sh(cmd, 280, out, sizeof(out), err, sizeof(err));
+	if (rc == 77) {
+		fprintf(stderr, "%s: skipped, a client is not installed: %s\n", name, err);
+		return;
+	}
+	ck_assert_msg(rc == 0 && strstr(out, last_line), "%s failed (exit %d)\n%s\n%s", name, rc,
+		      out, err);
+}
+
+START_TEST(ssh_login)
+{
+	run_script("ssh-login.sh", "e2e ssh: all steps passed");
+}
+END_TEST
+
+START_TEST(pkcs11_tool_and_p11tool)
+{
+	run_script("pkcs11-tool.sh", "e2e pkcs11-tool/p11tool: all steps passed");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("e2e");
+	TCase *tc = tcase_create("clients");
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, ssh_login);
+	tcase_add_test(tc, pkcs11_tool_and_p11tool);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
