@@ -201,19 +201,7 @@ void btpm_p11_slot_set(struct p11_slot *sl, struct btpm_store_token *tok)
 
 int btpm_p11_flush_keys(const char *serial, uint32_t object)
 {
-	struct btpm_tok_ctx *c = &btpm_p11_g.ctx;
-	int n = 0;
-	for (unsigned i = 0; i < BTPM_TOK_MAX_LOADED; i++) {
-		struct btpm_tok_loaded *l = &c->loaded[i];
-		if (!l->serial[0] || (serial && (l->object != object || strcmp(l->serial, serial))))
-			continue;
-		if (c->t)
-			btpm_flush_context(c->t, l->key.handle);
-		btpm_entity_wipe(&l->key);
-		memset(l, 0, sizeof(*l));
-		n++;
-	}
-	return n;
+	return btpm_tok_forget_keys(&btpm_p11_g.ctx, serial, object);
 }
 
 int btpm_p11_retry_for_room(int rc)

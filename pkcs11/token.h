@@ -129,6 +129,12 @@ int btpm_tok_sign(struct btpm_tok_ctx *c, const struct btpm_store_token *tok,
 		  struct btpm_tok_login *l, uint32_t object, const uint8_t *digest,
 		  size_t digest_len, uint8_t *sig, size_t sig_cap, size_t *sig_len);
 
+/*
+ * Flush and forget keys this process loaded: all (serial NULL), a token's
+ * (object 0), or one. Returns how many. For C_DestroyObject and logout.
+ */
+int btpm_tok_forget_keys(struct btpm_tok_ctx *c, const char *serial, uint32_t object);
+
 /* Dictionary-attack state for the PIN flags (one TPM2_GetCapability). */
 int btpm_tok_da_state(struct btpm_tok_ctx *c, uint32_t *failures, uint32_t *max_tries,
 		      int *locked);
