@@ -96,7 +96,7 @@ check: deps-check
 	  tests/run-suites $(TEST_BIN)
 
 asan: deps-check
-	@$(MAKE) --no-print-directory BUILD=build-asan \
+	@BTPM_ASAN=1 $(MAKE) --no-print-directory BUILD=build-asan \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	  LDFLAGS="-fsanitize=address,undefined" check
 

@@ -23,6 +23,13 @@ static const char *module(void)
 static void run_script(const char *name, const char *last_line)
 {
 	char cmd[2048];
+	/* An ASan-built module cannot be loaded into ssh, sshd or pkcs11-tool (the
+	 * runtime must come first); under `make asan` the module is exercised by
+	 * test_pkcs11*, and the real clients run in `make check`. */
+	if (getenv("BTPM_ASAN")) {
+		fprintf(stderr, "%s: not run under ASan (clients are not instrumented)\n", name);
+		return;
+	}
 	snprintf(cmd, sizeof(cmd), "'%s/tests/e2e/%s' '%s' '%s'", btpm_test_srcdir(), name,
 		 btpm_test_cli(), module());
 	int rc = btpm_test_sh(cmd, 280, out, sizeof(out), err, sizeof(err));
