@@ -149,6 +149,13 @@ int btpm_cli_addkey(struct btpm_cli *c, int argc, char **argv)
 		btpm_tok_ctx_close(&tc);
 		return rc;
 	}
+	if (!tok.user_pin_set) {
+		fprintf(stderr, "baretpm addkey: token '%s' has no user PIN yet: set one with "
+				"'baretpm initpin --label=%s'\n",
+			tok.label, tok.label);
+		rc = BTPM_EXIT_FAIL;
+		goto out;
+	}
 	if (!key_label)
 		key_label = tok.label;
 	char p[PIN_BUF];

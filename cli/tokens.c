@@ -177,13 +177,14 @@ int btpm_cli_addtoken(struct btpm_cli *c, int argc, char **argv)
 {
 	const char *label = NULL;
 	struct pin_opt so = {"--sopin", NULL, NULL}, user = {"--userpin", NULL, NULL};
+	int no_user = 0;
 	if (btpm_cli_wants_help(argc, argv)) {
 		printf("usage: baretpm [-T TCTI] addtoken --label=LABEL [--sopin=PIN] "
-		       "[--userpin=PIN]\n\n"
+		       "[--userpin=PIN | --no-userpin]\n\n"
 		       "Create a PKCS#11 token: a random token secret sealed in the TPM twice,\n"
 		       "under the SO PIN and under the user PIN. Wrong PINs are counted by the\n"
-		       "TPM's dictionary-attack protection. Without --userpin(-file) and with no\n"
-		       "terminal, the user PIN is left unset (set it later with initpin).\n\n" PIN_HELP
+		       "TPM's dictionary-attack protection. --no-userpin leaves the user PIN\n"
+		       "unset (set it later with 'baretpm initpin' or C_InitPIN).\n\n" PIN_HELP
 		       "--pid=N is accepted and ignored (tpm2_ptool compatibility).\n");
 		return BTPM_EXIT_OK;
 	}
@@ -193,6 +194,10 @@ int btpm_cli_addtoken(struct btpm_cli *c, int argc, char **argv)
 			r = take_pin(argc, argv, &i, &so, "addtoken");
 		if (!r)
 			r = take_pin(argc, argv, &i, &user, "addtoken");
+		if (!r && !strcmp(argv[i], "--no-userpin")) {
+			no_user = 1;
+			r = 1;
+		}
 		if (!r && !strncmp(argv[i], "--pid", 5)) {
 			const char *ignored;
 			r = btpm_cli_opt(argc, argv, &i, "--pid", &ignored);
@@ -207,8 +212,10 @@ int btpm_cli_addtoken(struct btpm_cli *c, int argc, char **argv)
 					    BTPM_STORE_LABEL);
 	char sopin[PIN_BUF], upin[PIN_BUF];
 	size_t so_len = 0, u_len = 0;
+	if (no_user && (user.value || user.file))
+		return btpm_cli_usage_error("addtoken", "--no-userpin and --userpin exclude each other");
 	int rc = get_pin("addtoken", &so, "SO PIN", sopin, &so_len);
-	if (!rc)
+	if (!rc && !no_user)
 		rc = get_pin("addtoken", &user, "user PIN", upin, &u_len);
 	if (rc) {
 		btpm_wipe(sopin, sizeof(sopin));
@@ -218,7 +225,8 @@ int btpm_cli_addtoken(struct btpm_cli *c, int argc, char **argv)
 	struct btpm_store_token tok;
 	rc = open_ctx("addtoken", c, &tc, 1);
 	if (!rc) {
-		rc = btpm_tok_create_token(&tc, label, sopin, so_len, upin, u_len, &tok);
+		rc = btpm_tok_create_token(&tc, label, sopin, so_len, no_user ? NULL : upin, u_len,
+					   &tok);
 		if (rc) {
 			rc = btpm_cli_tok_fail("addtoken", "creating the token", rc, &tc);
 		} else {

@@ -104,6 +104,11 @@ START_TEST(pins_from_files_and_changes)
 	/* no user PIN and no terminal: the token has only the SO PIN */
 	ck_assert_int_eq(cli("addtoken --label=t --sopin=5678"), 2);
 	assert_has(err, "no terminal");
+	ck_assert_int_eq(cli("addtoken --label=nouser --sopin=5678 --no-userpin"), 0);
+	ck_assert_int_eq(cli("listtokens"), 0);
+	assert_has(out, "  label: nouser\n  user-pin: not set\n");
+	ck_assert_int_eq(cli("addkey --label=nouser --userpin=1234"), 1);
+	assert_has(err, "has no user PIN yet");
 	ck_assert_int_eq(cli("addtoken --label=t --sopin=5678 --userpin-file='%s'", pinfile), 0);
 	ck_assert_int_eq(cli("addkey --label=t --userpin-file='%s'", pinfile), 0);
 	ck_assert_int_eq(cli("changepin --label=t --user --old-file='%s' --new=1111", pinfile), 0);
