@@ -283,6 +283,32 @@ static CK_RV C_Finalize(CK_VOID_PTR pReserved)
 	return CKR_OK;
 }
 
+/*
+ * A process that exits without C_Finalize (libp11's OpenSSL engine under
+ * OpenSSL 3 never calls it) would leave its keys and TPM sessions loaded. A
+ * resource manager (/dev/tpmrm0) flushes them when the descriptor closes, but
+ * swtpm and /dev/tpm0 keep them until the next TPM2_Startup, and a TPM has
+ * room for only about three of each: later logins fail with
+ * CKR_DEVICE_MEMORY. So do C_Finalize's flushing when the module is unloaded
+ * or the process exits; never in a forked child (the handles are the
+ * parent's), never blocking (if a thread is inside the module, or the
+ * application's own mutexes are in use, leave things as they are).
+ */
+__attribute__((destructor)) static void finalize_at_exit(void)
+{
+	if (atomic_load(&g_pid) != getpid() || g_app_mutex)
+		return;
+	if (pthread_mutex_trylock(&g_init_mutex))
+		return;
+	if (atomic_load(&g_pid) == getpid() && !g_app_mutex &&
+	    !pthread_mutex_trylock(&g_os_mutex)) {
+		release_state(1);
+		atomic_store(&g_pid, 0);
+		pthread_mutex_unlock(&g_os_mutex);
+	}
+	pthread_mutex_unlock(&g_init_mutex);
+}
+
 static CK_RV get_info(CK_INFO_PTR pInfo, CK_BYTE major, CK_BYTE minor)
 {
 	if (!pInfo)

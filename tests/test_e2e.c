@@ -2,7 +2,9 @@
 /*
  * End to end with real clients (the scripts in tests/e2e): ssh-keygen -D and an ssh
  * login to a local sshd through the PKCS#11 module; pkcs11-tool
- * administration and signing verified by openssl; p11tool. Each script starts
+ * administration and signing verified by openssl; p11tool; a CSR and a
+ * certificate made by OpenSSL through libp11's PKCS#11 engine; an ssh login
+ * through ssh-agent with ssh-add -s. Each script starts
  * its own swtpm and stops it.
  */
 #include <check.h>
@@ -53,6 +55,18 @@ START_TEST(pkcs11_tool_and_p11tool)
 }
 END_TEST
 
+START_TEST(openssl_engine)
+{
+	run_script("openssl-engine.sh", "e2e openssl engine: all steps passed");
+}
+END_TEST
+
+START_TEST(ssh_agent)
+{
+	run_script("ssh-agent.sh", "e2e ssh-agent: all steps passed");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("e2e");
@@ -60,6 +74,8 @@ int main(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, ssh_login);
 	tcase_add_test(tc, pkcs11_tool_and_p11tool);
+	tcase_add_test(tc, openssl_engine);
+	tcase_add_test(tc, ssh_agent);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -8,6 +8,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 cli=$1 module=$2
+# shellcheck source=tests/e2e/lib-sshd.sh
+. "$here/tests/e2e/lib-sshd.sh"
 work=$(mktemp -d /tmp/baretpm-e2e.XXXXXX)
 sshd_pid=
 cleanup() {
@@ -25,7 +27,6 @@ for tool in ssh ssh-keygen sshd; do
 		exit 77
 	}
 done
-sshd_bin=$(command -v sshd || echo /usr/sbin/sshd)
 
 step "a throwaway TPM"
 export "$("$here/sim/swtpm-start" "$work/tpm")"
@@ -45,43 +46,9 @@ diff <(cut -d' ' -f1,2 "$work/authorized_keys") <(cut -d' ' -f1,2 "$work/cli_key
 grep -q '^ecdsa-sha2-nistp256 ' "$work/authorized_keys"
 
 step "an sshd on 127.0.0.1"
-ssh-keygen -q -t ed25519 -N '' -f "$work/host_key"
-mkdir -p /run/sshd 2>/dev/null || true
 me=$(id -un)
-port=
-for _ in $(seq 1 20); do
-	p=$((20000 + RANDOM % 40000))
-	cat >"$work/sshd_config" <<CONF
-Port $p
-ListenAddress 127.0.0.1
-HostKey $work/host_key
-PidFile $work/sshd.pid
-AuthorizedKeysFile $work/authorized_keys
-StrictModes no
-UsePAM no
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PermitRootLogin prohibit-password
-AllowUsers $me
-LogLevel VERBOSE
-CONF
-	"$sshd_bin" -f "$work/sshd_config" -E "$work/sshd.log" -D &
-	sshd_pid=$!
-	for _ in $(seq 1 50); do
-		if grep -q "Server listening" "$work/sshd.log" 2>/dev/null; then
-			port=$p
-			break 2
-		fi
-		kill -0 "$sshd_pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill "$sshd_pid" 2>/dev/null || true
-	wait "$sshd_pid" 2>/dev/null || true
-	sshd_pid=
-done
-[ -n "$port" ] || { echo "sshd did not start:" >&2; cat "$work/sshd.log" >&2; exit 1; }
-echo "sshd pid $sshd_pid on 127.0.0.1:$port"
+sshd_start "$work" "$work/authorized_keys"
+port=$sshd_port
 
 step "ssh login with the key in the TPM (PIN through SSH_ASKPASS)"
 cat >"$work/askpass" <<'ASK'
