@@ -6,6 +6,7 @@
 
 #include "btpm_crypto.h"
 #include "cli_token.h"
+#include "uri.h"
 
 #define CKA_LABEL 0x003u
 #define CKA_ID 0x102u
@@ -224,12 +225,36 @@ struct pick {
 	const char *label, *serial, *key_label, *id_hex;
 	uint8_t id[64];
 	size_t id_len;
+	struct btpm_uri uri; /* --key pkcs11:... fills the fields above */
 };
+
+/* --key pkcs11:token=...;object=...;id=... (RFC 7512) names the token and the key. */
+static int take_uri(const char *verb, const char *text, struct pick *p)
+{
+	char why[128];
+	if (btpm_uri_parse(text, &p->uri, why, sizeof(why)))
+		return btpm_cli_usage_error(verb, "--key: %s", why);
+	if (p->uri.has & BTPM_URI_HAS_TOKEN)
+		p->label = p->uri.token;
+	if (p->uri.has & BTPM_URI_HAS_SERIAL)
+		p->serial = p->uri.serial;
+	if (p->uri.has & BTPM_URI_HAS_OBJECT)
+		p->key_label = p->uri.object;
+	if (p->uri.has & BTPM_URI_HAS_ID) {
+		memcpy(p->id, p->uri.id, p->uri.id_len);
+		p->id_len = p->uri.id_len;
+		p->id_hex = "";
+	}
+	return 0;
+}
 
 static int parse_pick(const char *verb, int argc, char **argv, struct pick *p)
 {
+	const char *uri = NULL;
 	for (int i = 1; i < argc; i++) {
-		int r = btpm_cli_opt(argc, argv, &i, "--label", &p->label);
+		int r = btpm_cli_opt(argc, argv, &i, "--key", &uri);
+		if (!r)
+			r = btpm_cli_opt(argc, argv, &i, "--label", &p->label);
 		if (!r)
 			r = btpm_cli_opt(argc, argv, &i, "--serial", &p->serial);
 		if (!r)
@@ -243,16 +268,18 @@ static int parse_pick(const char *verb, int argc, char **argv, struct pick *p)
 	}
 	if (p->id_hex && (hexval(p->id_hex, p->id, sizeof(p->id), &p->id_len) || !p->id_len))
 		return btpm_cli_usage_error(verb, "--id takes hex bytes, e.g. --id=01");
-	return 0;
+	return uri ? take_uri(verb, uri, p) : 0;
 }
 
 int btpm_cli_listobjects(struct btpm_cli *c, int argc, char **argv)
 {
 	struct pick p = {0};
 	if (btpm_cli_wants_help(argc, argv)) {
-		printf("usage: baretpm listobjects --label=LABEL [--key-label=NAME] [--id=HEX]\n\n"
+		printf("usage: baretpm listobjects (--label=LABEL [--key-label=NAME] [--id=HEX] | "
+		       "--key=URI)\n\n"
 		       "List the objects of a token with their RFC 7512 PKCS#11 URIs (usable as\n"
-		       "'pkcs11:...' key names in OpenSSL, p11tool and ssh). Reads only the store.\n");
+		       "'pkcs11:...' key names in OpenSSL, p11tool and ssh). Reads only the store.\n"
+		       "--key=pkcs11:token=...;object=...;id=... selects by such a URI.\n");
 		return BTPM_EXIT_OK;
 	}
 	int rc = parse_pick("listobjects", argc, argv, &p);
@@ -264,7 +291,8 @@ int btpm_cli_listobjects(struct btpm_cli *c, int argc, char **argv)
 	if (!rc) {
 		for (unsigned i = 0; i < tok.nobjects; i++) {
 			const struct btpm_store_object *o = &tok.objects[i];
-			if (!selected(o, p.key_label, p.id_hex ? p.id : NULL, p.id_len))
+			if (!selected(o, p.key_label, p.id_hex ? p.id : NULL, p.id_len) ||
+			    (p.uri.has & BTPM_URI_HAS_TYPE && strcmp(p.uri.type, class_name(o->cls))))
 				continue;
 			const struct btpm_store_attr *l = attr(o, CKA_LABEL), *id = attr(o, CKA_ID);
 			printf("- class: %s\n  label: %.*s\n  id: ", class_name(o->cls),
@@ -287,9 +315,10 @@ int btpm_cli_rmkey(struct btpm_cli *c, int argc, char **argv)
 {
 	struct pick p = {0};
 	if (btpm_cli_wants_help(argc, argv)) {
-		printf("usage: baretpm rmkey --label=LABEL (--key-label=NAME | --id=HEX)\n\n"
+		printf("usage: baretpm rmkey (--label=LABEL (--key-label=NAME | --id=HEX) | --key=URI)\n\n"
 		       "Remove a key (both its private and public objects) from a token. The key\n"
-		       "cannot be used again: the store held its only wrapped copy.\n");
+		       "cannot be used again: the store held its only wrapped copy. --key takes an\n"
+		       "RFC 7512 URI as 'baretpm listobjects' prints it.\n");
 		return BTPM_EXIT_OK;
 	}
 	int rc = parse_pick("rmkey", argc, argv, &p);
@@ -345,7 +374,8 @@ int btpm_cli_sshkey(struct btpm_cli *c, int argc, char **argv)
 {
 	struct pick p = {0};
 	if (btpm_cli_wants_help(argc, argv)) {
-		printf("usage: baretpm sshkey --label=LABEL [--key-label=NAME] [--id=HEX]\n\n"
+		printf("usage: baretpm sshkey (--label=LABEL [--key-label=NAME] [--id=HEX] | "
+		       "--key=URI)\n\n"
 		       "Print the OpenSSH public key line of each key in the token (for\n"
 		       "~/.ssh/authorized_keys), as 'ssh-keygen -D MODULE' would, without loading\n"
 		       "the PKCS#11 module. Reads only the store.\n");

@@ -83,7 +83,15 @@ START_TEST(workflow)
 	assert_has(out, "256 SHA256:");
 	assert_has(out, "384 SHA256:");
 	assert_has(out, " big (ECDSA)");
-	ck_assert_int_eq(cli("rmkey --label=ssh --key-label=big"), 0);
+	/* RFC 7512 URIs name keys too */
+	ck_assert_int_eq(cli("listobjects --key='pkcs11:token=ssh;object=big;type=public'"), 0);
+	assert_has(out, "- class: public\n  label: big\n");
+	ck_assert_msg(!strstr(out, "class: private"), "type=public not honoured:\n%s", out);
+	ck_assert_int_eq(cli("sshkey --key='pkcs11:token=ssh;id=%%0A%%0B'"), 0);
+	assert_has(out, "ecdsa-sha2-nistp384 ");
+	ck_assert_msg(!strstr(out, "nistp256"), "id= not honoured:\n%s", out);
+	ck_assert_int_eq(cli("sshkey --key='pkcs11:token=ssh;id=%%zz'"), 2);
+	ck_assert_int_eq(cli("rmkey --key='pkcs11:token=ssh;object=big'"), 0);
 	assert_has(out, "removed 2 object(s)");
 	ck_assert_int_eq(cli("rmkey --label=ssh --key-label=big"), 1);
 	ck_assert_int_eq(cli("rmtoken --label=ssh"), 0);
