@@ -229,8 +229,11 @@ BENCH_BIN  = $(BUILD)/bench/p11bench $(BUILD)/bench/proxy
 BENCH_DEBS = libtpm2-pkcs11-1 libtpm2-pkcs11-tools
 SOAK      ?= 100000
 .PHONY: bench bench-soak bench-deps
+# mbedTLS linked statically (it verifies signatures), so that a module under test maps its own
+BENCH_STATIC_CRYPTO = -Wl,-Bstatic -lmbedcrypto -Wl,-Bdynamic
 $(BUILD)/bench/p11bench: $(BUILD)/bench/p11bench.o $(LIB)
-	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) -Wl,-Bstatic -lmbedcrypto -Wl,-Bdynamic -ldl -pthread
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) \
+	  $(if $(MBEDTLS_DIR),$(LDLIBS_CRYPTO),$(BENCH_STATIC_CRYPTO)) -ldl -pthread
 $(BUILD)/bench/proxy: $(BUILD)/bench/proxy.o
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
 bench-deps:
