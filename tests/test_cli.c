@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "run.h"
 
 static struct btpm_test_sim sim;
 static char out[65536], err[8192];
@@ -312,9 +313,5 @@ static Suite *cli_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(cli_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return btpm_test_run(cli_suite());
 }

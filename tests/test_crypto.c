@@ -18,6 +18,7 @@
 
 #include "baretpm.h"
 #include "btpm_crypto.h"
+#include "run.h"
 
 /* Hex (whitespace ignored) into out; aborts the test on bad input or overflow. */
 static size_t unhex(const char *h, uint8_t *out, size_t cap)
@@ -1228,9 +1229,5 @@ static Suite *crypto_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(crypto_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return btpm_test_run(crypto_suite());
 }

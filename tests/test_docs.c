@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "harness.h"
+#include "run.h"
 
 START_TEST(man_pages)
 {
@@ -28,9 +29,5 @@ int main(void)
 	tcase_set_timeout(tc, 150);
 	tcase_add_test(tc, man_pages);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return btpm_test_run(s);
 }

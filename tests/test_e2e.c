@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "run.h"
 
 static char out[1 << 17], err[1 << 14];
 
@@ -77,9 +78,5 @@ int main(void)
 	tcase_add_test(tc, openssl_engine);
 	tcase_add_test(tc, ssh_agent);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return btpm_test_run(s);
 }

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "run.h"
 
 /* a program linked with libbaretpm.a needs the runtimes the library was built with */
 #if defined(__SANITIZE_ADDRESS__)
@@ -477,9 +478,5 @@ static Suite *suite(void)
 int main(void)
 {
 	suite_init();
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return btpm_test_run(suite());
 }

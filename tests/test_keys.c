@@ -21,6 +21,7 @@
 #include "harness.h"
 #include "internal.h"
 #include "rc.h"
+#include "run.h"
 
 #define PERSISTENT_SRK 0x81000001u
 
@@ -1005,9 +1006,5 @@ static Suite *keys_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(keys_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return btpm_test_run(keys_suite());
 }

@@ -14,6 +14,7 @@
 #include "baretpm.h"
 #include "internal.h"
 #include "rc.h"
+#include "run.h"
 
 static int starts_with(const char *s, const char *prefix)
 {
@@ -657,9 +658,5 @@ static Suite *rc_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(rc_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return btpm_test_run(rc_suite());
 }

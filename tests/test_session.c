@@ -18,6 +18,7 @@
 #include "internal.h"
 #include "rc.h"
 #include "session.h"
+#include "run.h"
 
 #define EK_ECC 0x81010016u /* ECC P-384 EK, nameAlg SHA-384 (swtpm_setup --ecc) */
 
@@ -378,9 +379,5 @@ static Suite *session_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(session_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return btpm_test_run(session_suite());
 }

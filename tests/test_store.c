@@ -25,6 +25,7 @@
 
 #include "../pkcs11/store.h"
 #include "baretpm.h"
+#include "run.h"
 
 #define CKO_PUBLIC_KEY 2u
 #define CKO_PRIVATE_KEY 3u
@@ -1477,9 +1478,5 @@ static Suite *store_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(store_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return btpm_test_run(store_suite());
 }

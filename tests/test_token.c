@@ -13,6 +13,7 @@
 #include "harness.h"
 #include "rc.h"
 #include "token.h"
+#include "run.h"
 
 static struct btpm_test_sim sim;
 static char store_dir[300];
@@ -241,9 +242,5 @@ static Suite *token_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(token_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return btpm_test_run(token_suite());
 }

@@ -12,6 +12,7 @@
 #include "harness.h"
 #include "internal.h"
 #include "rc.h"
+#include "run.h"
 
 static struct btpm_test_sim sim;
 static struct btpm *t;
@@ -212,9 +213,5 @@ static Suite *tpm_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(tpm_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return btpm_test_run(tpm_suite());
 }

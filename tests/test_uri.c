@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "uri.h"
+#include "run.h"
 
 static struct btpm_uri u;
 static char err[128];
@@ -86,9 +87,5 @@ int main(void)
 	tcase_add_test(tc, rfc7512_examples);
 	tcase_add_test(tc, hostile);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return btpm_test_run(s);
 }

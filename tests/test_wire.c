@@ -11,6 +11,7 @@
 
 #include "fake.h"
 #include "internal.h"
+#include "run.h"
 
 static struct fake *f;
 static struct btpm *t;
@@ -590,9 +591,5 @@ static Suite *wire_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(wire_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return btpm_test_run(wire_suite());
 }
