@@ -107,7 +107,9 @@ $(MODULE): $(LIB_OBJ) $(BUILD)/pkcs11/export.o pkcs11/export.map
 	  $(LDLIBS_CRYPTO) -pthread
 
 # the PKCS#11 suites dlopen() the module
-$(BUILD)/tests/test_pkcs11 $(BUILD)/tests/test_pkcs11_tpm $(BUILD)/tests/test_e2e: $(MODULE)
+$(BUILD)/tests/test_pkcs11 $(BUILD)/tests/test_pkcs11_tpm $(BUILD)/tests/test_e2e \
+  $(BUILD)/tests/test_faults $(BUILD)/tests/test_concurrency $(BUILD)/tests/test_secrets \
+  $(BUILD)/tests/test_crash: $(MODULE)
 $(BUILD)/tests/test_install: $(MODULE) $(CLI)
 
 # A program with no shared library at all: libbaretpm.a's PKCS#11 entry points, no dlopen.

@@ -21,7 +21,9 @@ static CK_RV pin_rv(int rc, const char *what)
 	btpm_p11_da_invalidate(); /* the TPM may count this one: refresh the PIN flags */
 	if (rc > 0) {
 		int base = btpm_rc_base((uint32_t)rc);
-		if (base == BTPM_RC_AUTH_FAIL || base == BTPM_RC_BAD_AUTH)
+		/* the PIN objects are DA-protected: a wrong PIN is AUTH_FAIL; BAD_AUTH comes
+		 * from a noDA entity (the SRK: a session out of step), never from the PIN */
+		if (base == BTPM_RC_AUTH_FAIL)
 			return btpm_p11_fail(CKR_PIN_INCORRECT, "%s: wrong PIN", what);
 		if (base == BTPM_RC_LOCKOUT)
 			return btpm_p11_fail(CKR_PIN_LOCKED, "%s: the TPM is in dictionary-attack "

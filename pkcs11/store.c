@@ -94,6 +94,32 @@ static int writable_dir(struct btpm_store *st, const char *dir)
 			       btpm_store_errstr(e, eb, sizeof(eb)));
 }
 
+/*
+ * A store directory that every user may write to lets anyone swap its files
+ * (another pinned storage key, other key blobs) or delete them: refuse it,
+ * whoever owns it. A missing one is reported (or made, 0700) elsewhere.
+ */
+static int private_dir(struct btpm_store *st, const char *dir)
+{
+	struct stat sb;
+	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode) || !(sb.st_mode & S_IWOTH))
+		return 0;
+	return btpm_store_fail(st, BTPM_E_STORE,
+			       "%s: the token store directory is writable by every user (mode "
+			       "%04o); refusing to use it (chmod 700 %s)",
+			       dir, (unsigned)(sb.st_mode & 07777), dir);
+}
+
+/* The store directory and its tokens/ directory are not world-writable. */
+static int private_store(struct btpm_store *st)
+{
+	char tokens[BTPM_STORE_PATH];
+	int rc = private_dir(st, st->dir);
+	if (!rc && !path_fmt(tokens, sizeof(tokens), st->dir, "/" BTPM_STORE_TOKENS, ""))
+		rc = private_dir(st, tokens);
+	return rc;
+}
+
 int btpm_store_open(struct btpm_store *st, const char *dir, int want_write)
 {
 	char given[sizeof(st->dir)];
@@ -119,7 +145,7 @@ int btpm_store_open(struct btpm_store *st, const char *dir, int want_write)
 
 	if (!want_write) {
 		if (btpm_store_is_dir(st->dir))
-			return 0;
+			return private_store(st);
 		if (!src)
 			return btpm_store_fail(st, BTPM_E_NOTFOUND, "%s: no token store here; run "
 					       "'baretpm init'", st->dir);
@@ -130,6 +156,10 @@ int btpm_store_open(struct btpm_store *st, const char *dir, int want_write)
 	if (path_fmt(tokens, sizeof(tokens), st->dir, "/" BTPM_STORE_TOKENS, ""))
 		return btpm_store_fail(st, BTPM_E_ARG, "%s: path too long", st->dir);
 	int rc = btpm_store_mkdirs(st, st->dir);
+	if (!rc)
+		rc = private_store(st);
+	if (rc == BTPM_E_STORE)
+		return rc;
 	/* On BTPM_E_READONLY an existing store can still be read: st stays usable. */
 	if (!rc)
 		rc = writable_dir(st, st->dir);

@@ -92,6 +92,7 @@ void btpm_tok_after_fork(struct btpm_tok_ctx *c)
 	/* The parent's handles are the parent's: forget them, flush nothing. */
 	for (unsigned i = 0; i < BTPM_TOK_MAX_LOADED; i++)
 		btpm_tok_forget_loaded(&c->loaded[i]);
+	memset(c->logins, 0, sizeof(c->logins));
 	c->srk.handle = c->g.srk_handle;
 	if (c->t) {
 		btpm_close(c->t); /* closes only this process's copy of the descriptor */
@@ -129,16 +130,99 @@ int btpm_tok_need_srk(struct btpm_tok_ctx *c)
 	return 0;
 }
 
+/*
+ * Flush the loaded handles of a range (transient objects, or loaded sessions)
+ * that this context does not hold: its cached keys and a transient SRK stay.
+ * Returns how many were flushed.
+ */
+static int flush_unknown(struct btpm_tok_ctx *c, uint32_t range)
+{
+	struct btpm_capdata d;
+	int n = 0;
+	if (!c->t || btpm_get_capability_all(c->t, BTPM_CAP_HANDLES, range, range | 0xFFFFFF, &d))
+		return 0;
+	for (uint32_t i = 0; i < d.count; i++) {
+		uint32_t h = d.u.handles[i];
+		int ours = h == c->srk.handle;
+		for (unsigned k = 0; k < BTPM_TOK_MAX_LOADED && !ours; k++)
+			ours = c->loaded[k].serial[0] && c->loaded[k].key.handle == h;
+		for (unsigned k = 0; k < BTPM_TOK_MAX_LOGINS && !ours; k++)
+			ours = c->logins[k] && c->logins[k]->handle == h;
+		if (!ours && !btpm_flush_context(c->t, h))
+			n++;
+	}
+	return n;
+}
+
+void btpm_tok_own_session(struct btpm_tok_ctx *c, struct btpm_session *s, int own)
+{
+	for (unsigned k = 0; k < BTPM_TOK_MAX_LOGINS; k++)
+		if (c->logins[k] == s)
+			c->logins[k] = NULL;
+	for (unsigned k = 0; own && k < BTPM_TOK_MAX_LOGINS; k++)
+		if (!c->logins[k]) {
+			c->logins[k] = s;
+			break;
+		}
+}
+
+/* Room for one more session: strangers' sessions first, else one of our idle logins'. */
+static int session_room(struct btpm_tok_ctx *c, const struct btpm_session *keep)
+{
+	if (flush_unknown(c, BTPM_HR_HMAC_SESSION) > 0)
+		return 1;
+	for (unsigned k = 0; k < BTPM_TOK_MAX_LOGINS; k++) {
+		struct btpm_session *s = c->logins[k];
+		if (s && s != keep && s->handle) {
+			btpm_session_flush(c->t, s); /* its login starts a new one when next used */
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* A session salted to the pinned SRK: the only key it ever trusts. */
 int btpm_tok_start_session(struct btpm_tok_ctx *c, struct btpm_session *s)
 {
-	return btpm_session_start(c->t, s, c->srk.handle, c->g.srk_public.area,
-				  c->g.srk_public.size);
+	int rc;
+	for (int tries = 0;; tries++) {
+		rc = btpm_session_start(c->t, s, c->srk.handle, c->g.srk_public.area,
+					c->g.srk_public.size);
+		/* the salt key, persistent, takes an object slot while it decrypts the salt */
+		if (btpm_tok_full(c, rc, tries))
+			continue;
+		if (!btpm_tok_is_rc(rc, BTPM_RC_SESSION_MEMORY) || tries >= 4 ||
+		    !session_room(c, s))
+			break;
+	}
+	return rc;
+}
+
+int btpm_tok_session_lost(int rc)
+{
+	if (rc <= 0)
+		return rc == BTPM_E_BADHMAC;
+	uint32_t b = (uint32_t)btpm_rc_base((uint32_t)rc);
+	int on_session = ((uint32_t)rc & 0x8C0) == 0x880; /* format 1, P clear, N >= 8 */
+	return (b >= BTPM_RC_REFERENCE_S0 && b <= BTPM_RC_REFERENCE_S0 + 6) ||
+	       (b == BTPM_RC_HANDLE && on_session);
 }
 
 int btpm_tok_same_public(const struct btpm_public *a, const uint8_t *b, size_t n)
 {
 	return a->size == n && !memcmp(a->area, b, n);
+}
+
+void btpm_tok_session_check(struct btpm_tok_ctx *c, struct btpm_session *s, int rc)
+{
+	int lost = rc == BTPM_E_IO || rc == BTPM_E_TIMEOUT || rc == BTPM_E_CLOSED ||
+		   rc == BTPM_E_MALFORMED || rc == BTPM_E_TOOBIG || rc == BTPM_E_BADHMAC;
+	if (!lost || (s->handle & 0xFF000000u) != BTPM_HR_HMAC_SESSION)
+		return;
+	if (rc == BTPM_E_TIMEOUT || !c->t)
+		btpm_session_wipe(s); /* a TPM that does not answer would cost another timeout */
+	else
+		btpm_session_flush(c->t, s);
 }
 
 int btpm_tok_init(struct btpm_tok_ctx *c, uint32_t srk_handle)
@@ -233,7 +317,7 @@ int btpm_tok_flush_lru(struct btpm_tok_ctx *c)
 int btpm_tok_full(struct btpm_tok_ctx *c, int rc, int tries)
 {
 	return btpm_tok_is_rc(rc, BTPM_RC_OBJECT_MEMORY) && tries < BTPM_TOK_MAX_LOADED &&
-	       btpm_tok_flush_lru(c);
+	       (btpm_tok_flush_lru(c) || flush_unknown(c, BTPM_HR_TRANSIENT) > 0);
 }
 
 int btpm_tok_forget_keys(struct btpm_tok_ctx *c, const char *serial, uint32_t object)

@@ -26,6 +26,7 @@
 #define BTPM_TOK_PIN_MIN 4
 #define BTPM_TOK_PIN_MAX 64
 #define BTPM_TOK_MAX_LOADED 8
+#define BTPM_TOK_MAX_LOGINS 72 /* logins whose sessions one context keeps track of */
 #define BTPM_TOK_SRK_HANDLE 0x81000001u
 
 enum btpm_tok_who {
@@ -52,6 +53,13 @@ struct btpm_tok_ctx {
 	struct btpm_entity srk; /* handle and Name from the pinned public area; empty auth */
 	struct btpm_tok_loaded loaded[BTPM_TOK_MAX_LOADED];
 	unsigned long clock;
+	/*
+	 * The sessions of the logins made through this context (btpm_tok_login
+	 * to btpm_tok_logout): never flushed as strangers when the TPM is full;
+	 * when one is flushed to make room, its handle is cleared so that its
+	 * login starts a new session (a stale handle could name someone else's).
+	 */
+	struct btpm_session *logins[BTPM_TOK_MAX_LOGINS];
 };
 
 /* A token's login state: who, W, and the salted session kept for signing. */

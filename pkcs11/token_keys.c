@@ -71,12 +71,20 @@ int btpm_tok_keygen(struct btpm_tok_ctx *c, struct btpm_store_token *tok,
 		rc = btpm_tok_need_srk(c);
 	if (!rc)
 		rc = btpm_random(auth, sizeof(auth));
-	for (int tries = 0; !rc; tries++) {
+	if (!rc && !l->s.handle) /* dropped after a failure: a new one */
+		rc = btpm_tok_start_session(c, &l->s);
+	for (int tries = 0, lost = 0; !rc; tries++) {
 		rc = btpm_create(c->t, &l->s, &c->srk, auth, AUTH, NULL, 0, &tmpl, &priv, &pub);
+		if (btpm_tok_session_lost(rc) && !lost++) { /* flushed to make room: a new one */
+			btpm_session_flush(c->t, &l->s);
+			rc = btpm_tok_start_session(c, &l->s);
+			continue;
+		}
 		if (!btpm_tok_full(c, rc, tries))
 			break;
 		rc = 0;
 	}
+	btpm_tok_session_check(c, &l->s, rc);
 	if (!rc)
 		rc = btpm_public_parse(&pub, &info);
 	struct btpm_store_object *o = NULL, *p = NULL;
@@ -163,22 +171,6 @@ static uint16_t hash_for(size_t digest_len)
 	return 0;
 }
 
-/*
- * Session trouble that a new salted session cures (the PIN is not involved):
- * a response HMAC that did not verify, or a session the TPM no longer has.
- * Authorization failures (AUTH_FAIL / BAD_AUTH) are never retried: the TPM
- * counts them.
- */
-static int session_lost(int rc)
-{
-	if (rc <= 0)
-		return rc == BTPM_E_BADHMAC;
-	uint32_t b = (uint32_t)btpm_rc_base((uint32_t)rc);
-	int on_session = ((uint32_t)rc & 0x8C0) == 0x880; /* format 1, P clear, N >= 8 */
-	return (b >= BTPM_RC_REFERENCE_S0 && b <= BTPM_RC_REFERENCE_S0 + 6) ||
-	       (b == BTPM_RC_HANDLE && on_session);
-}
-
 int btpm_tok_sign(struct btpm_tok_ctx *c, const struct btpm_store_token *tok,
 		  struct btpm_tok_login *l, uint32_t object, const uint8_t *digest,
 		  size_t digest_len, uint8_t *sig, size_t sig_cap, size_t *sig_len)
@@ -216,13 +208,14 @@ int btpm_tok_sign(struct btpm_tok_ctx *c, const struct btpm_store_token *tok,
 				continue;
 			}
 		}
-		if (session_lost(rc) && !attempt) {
+		if (btpm_tok_session_lost(rc) && !attempt) {
 			btpm_session_flush(c->t, &l->s);
 			rc = 0;
 			continue;
 		}
 		break;
 	}
+	btpm_tok_session_check(c, &l->s, rc);
 	if (!rc)
 		*sig_len = 2u * info.coord_size;
 	return rc;

@@ -30,9 +30,14 @@ static int seal(struct btpm_tok_ctx *c, struct btpm_session *s, const uint8_t *w
 		rc = pin_auth(out->salt, pin, len, auth);
 	if (!rc)
 		rc = btpm_template_sealed(&tmpl, 0); /* not noDA: the TPM counts wrong PINs */
-	for (int tries = 0; !rc; tries++) {
+	for (int tries = 0, lost = 0; !rc; tries++) {
 		rc = btpm_create(c->t, s, &c->srk, auth, AUTH, w, BTPM_TOK_W, &tmpl, &out->priv,
 				 &out->pub);
+		if (btpm_tok_session_lost(rc) && !lost++) { /* flushed to make room: a new one */
+			btpm_session_flush(c->t, s);
+			rc = btpm_tok_start_session(c, s);
+			continue;
+		}
 		if (!btpm_tok_full(c, rc, tries))
 			break;
 		rc = 0;
@@ -156,6 +161,7 @@ int btpm_tok_login(struct btpm_tok_ctx *c, const struct btpm_store_token *tok,
 	}
 	out->who = who;
 	snprintf(out->serial, sizeof(out->serial), "%s", tok->serial);
+	btpm_tok_own_session(c, &out->s, 1);
 	return 0;
 }
 
@@ -166,6 +172,7 @@ void btpm_tok_logout(struct btpm_tok_ctx *c, struct btpm_tok_login *l)
 	for (unsigned i = 0; i < BTPM_TOK_MAX_LOADED; i++)
 		if (c->loaded[i].serial[0] && !strcmp(c->loaded[i].serial, l->serial))
 			btpm_tok_flush_loaded(c, &c->loaded[i]);
+	btpm_tok_own_session(c, &l->s, 0);
 	if (c->t)
 		btpm_session_flush(c->t, &l->s);
 	btpm_wipe(l, sizeof(*l));
@@ -178,8 +185,11 @@ int btpm_tok_init_pin(struct btpm_tok_ctx *c, struct btpm_store_token *tok,
 		return BTPM_E_ARG;
 	struct btpm_store_sealed user;
 	int rc = btpm_tok_need_srk(c);
+	if (!rc && !so->s.handle) /* dropped after a failure: a new one */
+		rc = btpm_tok_start_session(c, &so->s);
 	if (!rc)
 		rc = seal(c, &so->s, so->w, pin, pin_len, &user);
+	btpm_tok_session_check(c, &so->s, rc);
 	if (!rc) {
 		tok->user = user;
 		tok->user_pin_set = 1;
