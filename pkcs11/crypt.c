@@ -18,6 +18,7 @@
  * Multi-part input is buffered until the final call (up to P11_MAX_DATA).
  */
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "btpm_crypto.h"
@@ -229,13 +230,18 @@ static CK_RV C_Sign(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDa
 	return rv;
 }
 
-static CK_RV C_SignUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen)
+/*
+ * C_SignUpdate / C_VerifyUpdate / C_DigestUpdate (PKCS#11 v2.40, 5.12-5.14):
+ * one more part of a multi-part operation; an error ends the operation.
+ */
+static CK_RV op_update(CK_SESSION_HANDLE hSession, size_t which, CK_BYTE_PTR pPart,
+		       CK_ULONG ulPartLen)
 {
 	struct p11_session *s;
 	CK_RV rv = btpm_p11_enter_session(hSession, &s);
 	if (rv != CKR_OK)
 		return rv;
-	struct p11_op *op = &s->sign;
+	struct p11_op *op = (struct p11_op *)((char *)s + which);
 	if (!op->active)
 		rv = CKR_OPERATION_NOT_INITIALIZED;
 	else if (!op->hash)
@@ -248,6 +254,11 @@ static CK_RV C_SignUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULON
 		btpm_p11_op_end(op);
 	btpm_p11_leave();
 	return rv;
+}
+
+static CK_RV C_SignUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen)
+{
+	return op_update(hSession, offsetof(struct p11_session, sign), pPart, ulPartLen);
 }
 
 static CK_RV C_SignFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature,
@@ -368,23 +379,7 @@ static CK_RV C_Verify(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ul
 
 static CK_RV C_VerifyUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen)
 {
-	struct p11_session *s;
-	CK_RV rv = btpm_p11_enter_session(hSession, &s);
-	if (rv != CKR_OK)
-		return rv;
-	struct p11_op *op = &s->verify;
-	if (!op->active)
-		rv = CKR_OPERATION_NOT_INITIALIZED;
-	else if (!op->hash)
-		rv = CKR_FUNCTION_NOT_SUPPORTED;
-	else if (!pPart && ulPartLen)
-		rv = CKR_ARGUMENTS_BAD;
-	else
-		rv = op_append(op, pPart, ulPartLen);
-	if (rv != CKR_OK && rv != CKR_OPERATION_NOT_INITIALIZED)
-		btpm_p11_op_end(op);
-	btpm_p11_leave();
-	return rv;
+	return op_update(hSession, offsetof(struct p11_session, verify), pPart, ulPartLen);
 }
 
 static CK_RV C_VerifyFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature,
@@ -475,21 +470,7 @@ static CK_RV C_Digest(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ul
 
 static CK_RV C_DigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen)
 {
-	struct p11_session *s;
-	CK_RV rv = btpm_p11_enter_session(hSession, &s);
-	if (rv != CKR_OK)
-		return rv;
-	struct p11_op *op = &s->digest;
-	if (!op->active)
-		rv = CKR_OPERATION_NOT_INITIALIZED;
-	else if (!pPart && ulPartLen)
-		rv = CKR_ARGUMENTS_BAD;
-	else
-		rv = op_append(op, pPart, ulPartLen);
-	if (rv != CKR_OK && rv != CKR_OPERATION_NOT_INITIALIZED)
-		btpm_p11_op_end(op);
-	btpm_p11_leave();
-	return rv;
+	return op_update(hSession, offsetof(struct p11_session, digest), pPart, ulPartLen);
 }
 
 static CK_RV C_DigestFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pDigest,
