@@ -339,6 +339,29 @@ int btpm_store_load_token(struct btpm_store *st, const char *serial, struct btpm
 	return rc;
 }
 
+/*
+ * Temp files ".NAME.*.tmp" left by a writer that was killed between creating
+ * and renaming its temp file. Only while this process holds the store lock is
+ * no other writer in the middle of a save, so only then are they stale.
+ */
+static void remove_stale_temps(const struct btpm_store *st, const char *dir, const char *name)
+{
+	if (st->lock_fd < 0)
+		return;
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	size_t n = strlen(name);
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+		if (len > n + 6 && e->d_name[0] == '.' && !strncmp(e->d_name + 1, name, n) &&
+		    e->d_name[n + 1] == '.' && !strcmp(e->d_name + len - 4, ".tmp"))
+			unlinkat(dirfd(d), e->d_name, 0);
+	}
+	closedir(d);
+}
+
 int btpm_store_save_token(struct btpm_store *st, const struct btpm_store_token *tok)
 {
 	char dir[BTPM_STORE_PATH], path[BTPM_STORE_PATH], name[32];
@@ -350,8 +373,10 @@ int btpm_store_save_token(struct btpm_store *st, const struct btpm_store_token *
 	/* DIR/tokens may have been removed by hand since the store was opened. */
 	if (!rc && !btpm_store_is_dir(dir))
 		rc = btpm_store_mkdirs(st, dir);
-	if (!rc)
+	if (!rc) {
+		remove_stale_temps(st, dir, name);
 		rc = save(st, dir, name, path, check_token, emit_token, tok);
+	}
 	return rc;
 }
 

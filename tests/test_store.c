@@ -1207,6 +1207,34 @@ END_TEST
 
 /* ---- objects in memory ------------------------------------------------------ */
 
+
+/* A writer killed mid-save leaves ".SERIAL.token.*.tmp"; the next locked save removes it. */
+START_TEST(stale_temp_files_removed_under_lock)
+{
+	struct btpm_store st;
+	struct btpm_store_token tok;
+	char stale[512], other[512];
+	open_rw(&st);
+	small_token(&tok);
+	ck_assert_int_eq(btpm_store_save_token(&st, &tok), 0);
+	snprintf(stale, sizeof(stale), "%s/tokens/.%s.token.0011223344556677.tmp", sdir, SERIAL);
+	snprintf(other, sizeof(other), "%s/tokens/.ffffffffffffffff.token.0011223344556677.tmp",
+		 sdir);
+	write_all(stale, "half", 4);
+	write_all(other, "half", 4);
+	/* without the lock another writer may be mid-save: nothing is removed */
+	ck_assert_int_eq(btpm_store_save_token(&st, &tok), 0);
+	ck_assert_int_eq(access(stale, F_OK), 0);
+	ck_assert_int_eq(btpm_store_lock(&st), 0);
+	ck_assert_int_eq(btpm_store_save_token(&st, &tok), 0);
+	btpm_store_unlock(&st);
+	ck_assert_int_ne(access(stale, F_OK), 0);
+	ck_assert_int_eq(access(other, F_OK), 0); /* another token's file is not this save's */
+	btpm_store_token_free(&tok);
+	btpm_store_close(&st);
+}
+END_TEST
+
 START_TEST(object_helpers)
 {
 	struct btpm_store_token tok;
@@ -1470,6 +1498,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, readonly_directory);
 	tcase_add_test(tc, lookup_order);
 	tcase_add_test(tc, list_and_delete);
+	tcase_add_test(tc, stale_temp_files_removed_under_lock);
 	tcase_add_test(tc, threads);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
