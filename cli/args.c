@@ -139,8 +139,5 @@ int btpm_cli_tok_fail(const char *verb, const char *what, int rc,
 		fprintf(stderr, "baretpm %s: %s: %s\n", verb, what, detail);
 	else
 		fprintf(stderr, "baretpm %s: %s: %s\n", verb, what, msg);
-	if (rc == BTPM_E_IO || rc == BTPM_E_CLOSED || rc == BTPM_E_TIMEOUT ||
-	    rc == BTPM_E_NODEV || rc == BTPM_E_PERM)
-		return BTPM_EXIT_NOTPM;
-	return BTPM_EXIT_FAIL;
+	return btpm_cli_exit_code(rc);
 }

@@ -26,6 +26,8 @@ struct btpm_cli {
 int btpm_cli_open(struct btpm_cli *c);
 /* Print "baretpm VERB: what: <error text>" to stderr; returns the exit code to use. */
 int btpm_cli_fail(struct btpm_cli *c, const char *verb, const char *what, int rc);
+/* The exit code for a failed operation: BTPM_EXIT_NOTPM for transport errors. */
+int btpm_cli_exit_code(int rc);
 /* Print "baretpm VERB: message" to stderr and return BTPM_EXIT_USAGE. */
 int btpm_cli_usage_error(const char *verb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

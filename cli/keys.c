@@ -8,10 +8,6 @@
 #include "cli_token.h"
 #include "uri.h"
 
-#define CKA_LABEL 0x003u
-#define CKA_ID 0x102u
-#define CKA_EC_PARAMS 0x180u
-#define CKA_EC_POINT 0x181u
 #define PIN_BUF (BTPM_TOK_PIN_MAX + 2)
 
 static const char *class_name(uint32_t cls)
@@ -51,7 +47,7 @@ static const struct btpm_store_attr *attr(const struct btpm_store_object *o, uin
 
 static void print_uri(const struct btpm_store_token *tok, const struct btpm_store_object *o)
 {
-	const struct btpm_store_attr *label = attr(o, CKA_LABEL), *id = attr(o, CKA_ID);
+	const struct btpm_store_attr *label = attr(o, BTPM_CKA_LABEL), *id = attr(o, BTPM_CKA_ID);
 	printf("pkcs11:model=TPM%%202.0;manufacturer=baretpm;serial=%s;token=", tok->serial);
 	put_pct((const uint8_t *)tok->label, strlen(tok->label), 0);
 	if (label && label->len) {
@@ -67,7 +63,7 @@ static void print_uri(const struct btpm_store_token *tok, const struct btpm_stor
 
 static const char *curve_of(const struct btpm_store_object *o)
 {
-	const struct btpm_store_attr *p = attr(o, CKA_EC_PARAMS);
+	const struct btpm_store_attr *p = attr(o, BTPM_CKA_EC_PARAMS);
 	if (!p)
 		return NULL;
 	if (p->len == 10 && p->value[9] == 0x07)
@@ -182,15 +178,15 @@ int btpm_cli_addkey(struct btpm_cli *c, int argc, char **argv)
 			     &pub);
 	btpm_tok_logout(&tc, &l);
 	if (!rc && !id_len) {
-		/* default CKA_ID: the first 8 bytes of SHA-256 of the EC point */
+		/* default BTPM_CKA_ID: the first 8 bytes of SHA-256 of the EC point */
 		struct btpm_store_object *o = btpm_store_object_find(&tok, pub);
-		const struct btpm_store_attr *pt = attr(o, CKA_EC_POINT);
+		const struct btpm_store_attr *pt = attr(o, BTPM_CKA_EC_POINT);
 		uint8_t d[32];
 		rc = btpm_hash(BTPM_ALG_SHA256, pt->value, pt->len, d);
 		if (!rc)
-			rc = btpm_store_attr_set(o, CKA_ID, d, 8);
+			rc = btpm_store_attr_set(o, BTPM_CKA_ID, d, 8);
 		if (!rc)
-			rc = btpm_store_attr_set(btpm_store_object_find(&tok, priv), CKA_ID, d, 8);
+			rc = btpm_store_attr_set(btpm_store_object_find(&tok, priv), BTPM_CKA_ID, d, 8);
 	}
 	if (!rc)
 		rc = btpm_store_save_token(&tc.store, &tok);
@@ -212,7 +208,7 @@ out:
 static int selected(const struct btpm_store_object *o, const char *key_label, const uint8_t *id,
 		    size_t id_len)
 {
-	const struct btpm_store_attr *l = attr(o, CKA_LABEL), *i = attr(o, CKA_ID);
+	const struct btpm_store_attr *l = attr(o, BTPM_CKA_LABEL), *i = attr(o, BTPM_CKA_ID);
 	if (key_label && (!l || l->len != strlen(key_label) || memcmp(l->value, key_label, l->len)))
 		return 0;
 	if (id && (!i || i->len != id_len || memcmp(i->value, id, id_len)))
@@ -294,7 +290,7 @@ int btpm_cli_listobjects(struct btpm_cli *c, int argc, char **argv)
 			if (!selected(o, p.key_label, p.id_hex ? p.id : NULL, p.id_len) ||
 			    (p.uri.has & BTPM_URI_HAS_TYPE && strcmp(p.uri.type, class_name(o->cls))))
 				continue;
-			const struct btpm_store_attr *l = attr(o, CKA_LABEL), *id = attr(o, CKA_ID);
+			const struct btpm_store_attr *l = attr(o, BTPM_CKA_LABEL), *id = attr(o, BTPM_CKA_ID);
 			printf("- class: %s\n  label: %.*s\n  id: ", class_name(o->cls),
 			       l ? (int)l->len : 0, l ? (const char *)l->value : "");
 			for (uint32_t j = 0; id && j < id->len; j++)
@@ -394,7 +390,7 @@ int btpm_cli_sshkey(struct btpm_cli *c, int argc, char **argv)
 	int printed = 0;
 	for (unsigned i = 0; i < tok.nobjects; i++) {
 		const struct btpm_store_object *o = &tok.objects[i];
-		const struct btpm_store_attr *pt = attr(o, CKA_EC_POINT), *l = attr(o, CKA_LABEL);
+		const struct btpm_store_attr *pt = attr(o, BTPM_CKA_EC_POINT), *l = attr(o, BTPM_CKA_LABEL);
 		const char *curve = curve_of(o);
 		if (o->cls != BTPM_CKO_PUBLIC_KEY || !curve || !pt || pt->len < 3 ||
 		    !selected(o, p.key_label, p.id_hex ? p.id : NULL, p.id_len))

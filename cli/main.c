@@ -81,6 +81,11 @@ int btpm_cli_fail(struct btpm_cli *c, const char *verb, const char *what, int rc
 	char msg[512];
 	btpm_strerror(c ? c->t : NULL, rc, msg, sizeof(msg));
 	fprintf(stderr, "baretpm %s: %s: %s\n", verb, what, msg);
+	return btpm_cli_exit_code(rc);
+}
+
+int btpm_cli_exit_code(int rc)
+{
 	/* A transport failure means the TPM is unreachable, whatever the verb. */
 	if (rc == BTPM_E_IO || rc == BTPM_E_CLOSED || rc == BTPM_E_TIMEOUT || rc == BTPM_E_NODEV ||
 	    rc == BTPM_E_PERM)

@@ -314,11 +314,6 @@ int btpm_cli_listtokens(struct btpm_cli *c, int argc, char **argv)
 	return rc;
 }
 
-/* The lock taken by btpm_cli_find_token is still held. */
-static int save_token(struct btpm_tok_ctx *tc, struct btpm_store_token *tok)
-{
-	return btpm_store_save_token(&tc->store, tok);
-}
 
 int btpm_cli_changepin(struct btpm_cli *c, int argc, char **argv)
 {
@@ -367,7 +362,7 @@ int btpm_cli_changepin(struct btpm_cli *c, int argc, char **argv)
 	if (!rc) {
 		rc = btpm_tok_set_pin(&tc, &tok, so ? BTPM_TOK_SO : BTPM_TOK_USER, a, al, b, bl);
 		if (!rc)
-			rc = save_token(&tc, &tok);
+			rc = btpm_store_save_token(&tc.store, &tok); /* still locked */
 		if (rc)
 			rc = btpm_cli_tok_fail("changepin", "changing the PIN", rc, &tc);
 		else
@@ -425,7 +420,7 @@ int btpm_cli_initpin(struct btpm_cli *c, int argc, char **argv)
 			btpm_tok_logout(&tc, &l);
 		}
 		if (!rc)
-			rc = save_token(&tc, &tok);
+			rc = btpm_store_save_token(&tc.store, &tok); /* still locked */
 		if (rc)
 			rc = btpm_cli_tok_fail("initpin", "setting the user PIN", rc, &tc);
 		else

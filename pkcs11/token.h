@@ -152,5 +152,9 @@ int btpm_tok_da_state(struct btpm_tok_ctx *c, uint32_t *failures, uint32_t *max_
 #define BTPM_CKO_CERTIFICATE 0x1u
 #define BTPM_CKO_PUBLIC_KEY 0x2u
 #define BTPM_CKO_PRIVATE_KEY 0x3u
+#define BTPM_CKA_LABEL 0x003u
+#define BTPM_CKA_ID 0x102u
+#define BTPM_CKA_EC_PARAMS 0x180u
+#define BTPM_CKA_EC_POINT 0x181u
 
 #endif

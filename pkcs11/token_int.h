@@ -5,10 +5,6 @@
 
 #include "token.h"
 
-#define BTPM_CKA_LABEL 0x003u
-#define BTPM_CKA_ID 0x102u
-#define BTPM_CKA_EC_PARAMS 0x180u
-#define BTPM_CKA_EC_POINT 0x181u
 
 /* rc is the TPM code base (handle/parameter/session number stripped). */
 int btpm_tok_is_rc(int rc, uint32_t base);
