@@ -28,6 +28,19 @@ ifneq ($(MBEDTLS_DIR),)
 ALL_CPPFLAGS += -I$(MBEDTLS_DIR)/include
 LDLIBS_CRYPTO = $(MBEDTLS_DIR)/library/libmbedcrypto.a
 endif
+# The PKCS#11 module carries its own hidden copy of the mbedTLS code it uses
+# (libmbedcrypto.a; the version script keeps every mbedtls_ name local): it then
+# needs only libc, loads in about half the time, and cannot bind to another
+# mbedTLS version an application has loaded itself. MBEDTLS_SHARED=1 links
+# libmbedcrypto.so instead, for packagers who want mbedTLS updates to apply
+# without a rebuild. Without a libmbedcrypto.a the shared library is used.
+MBEDTLS_A := $(if $(MBEDTLS_DIR),,$(shell $(CC) -print-file-name=libmbedcrypto.a))
+ifeq ($(MBEDTLS_SHARED)$(MBEDTLS_DIR),)
+ifneq ($(MBEDTLS_A),libmbedcrypto.a)
+MODULE_CRYPTO = $(MBEDTLS_A)
+endif
+endif
+MODULE_CRYPTO ?= $(LDLIBS_CRYPTO)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
@@ -72,6 +85,7 @@ help:
 	@echo "make uninstall  remove what make install put there"
 	@echo "make size       the size of every artifact (footprint)"
 	@echo "make MBEDTLS_DIR=DIR  link a PIC mbedTLS tree's libmbedcrypto.a into everything"
+	@echo "make MBEDTLS_SHARED=1 the module links libmbedcrypto.so (default: its own static copy)"
 
 # V=1 shows the full command lines.
 ifeq ($(V),1)
@@ -100,11 +114,11 @@ $(CLI): $(CLI_OBJ) $(LIB)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(CLI_LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS_CRYPTO)
 
 # The PKCS#11 module: the library plus the three exported entry points, nothing else exported.
-$(MODULE): $(LIB_OBJ) $(BUILD)/pkcs11/export.o pkcs11/export.map
+$(MODULE): $(LIB_OBJ) $(BUILD)/pkcs11/export.o pkcs11/export.map Makefile
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -shared -Wl,--no-undefined -Wl,-z,defs \
 	  -Wl,--version-script=pkcs11/export.map -o $@ $(LIB_OBJ) $(BUILD)/pkcs11/export.o \
-	  $(LDLIBS_CRYPTO) -pthread
+	  $(MODULE_CRYPTO) -pthread
 
 # the PKCS#11 suites dlopen() the module
 $(BUILD)/tests/test_pkcs11 $(BUILD)/tests/test_pkcs11_tpm $(BUILD)/tests/test_e2e \
@@ -132,6 +146,7 @@ tests: $(TEST_BIN) $(CLI)
 check: deps-check
 	@$(MAKE) --no-print-directory tests
 	@BTPM_SRCDIR=$(CURDIR) BTPM_CLI=$(CURDIR)/$(CLI) BTPM_MODULE=$(CURDIR)/$(MODULE) \
+	  BTPM_MODULE_MBEDTLS=$(if $(filter %.a,$(MODULE_CRYPTO)),static,shared) \
 	  tests/run-suites $(TEST_BIN)
 
 asan: deps-check
@@ -227,7 +242,7 @@ clean:
 
 # Benchmark (not part of 'make check'): bench/run-bench on fresh swtpms, baretpm's module and,
 # when it can be installed, tpm2-pkcs11 side by side; README "Performance". BENCH_ARGS=...
-BENCH_BIN  = $(BUILD)/bench/p11bench $(BUILD)/bench/proxy
+BENCH_BIN  = $(BUILD)/bench/p11bench $(BUILD)/bench/proxy $(BUILD)/bench/nullp11.so
 BENCH_DEBS = libtpm2-pkcs11-1 libtpm2-pkcs11-tools
 SOAK      ?= 100000
 .PHONY: bench bench-soak bench-deps
@@ -238,6 +253,9 @@ $(BUILD)/bench/p11bench: $(BUILD)/bench/p11bench.o $(LIB)
 	  $(if $(MBEDTLS_DIR),$(LDLIBS_CRYPTO),$(BENCH_STATIC_CRYPTO)) -ldl -pthread
 $(BUILD)/bench/proxy: $(BUILD)/bench/proxy.o
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
+# the floor for `ssh-keygen -D`: a module that serves one key from memory (never installed)
+$(BUILD)/bench/nullp11.so: $(BUILD)/bench/nullp11.o
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -shared -o $@ $<
 bench-deps:
 	@missing=""; for p in $(BENCH_DEBS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
