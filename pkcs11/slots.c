@@ -221,11 +221,13 @@ void btpm_p11_slot_logout(struct p11_slot *sl)
 void btpm_p11_slots_free(int tpm)
 {
 	struct p11_global *g = &btpm_p11_g;
+	/* behind a resource manager, closing the TPM flushes the login sessions */
+	int flush = tpm && g->store_open && !btpm_flushes_on_close(g->ctx.t);
 	for (unsigned i = 0; i <= P11_MAX_SLOTS; i++) {
 		struct p11_slot *sl = g->slots[i];
 		if (!sl)
 			continue;
-		if (tpm && g->store_open)
+		if (flush)
 			btpm_p11_slot_logout(sl);
 		if (sl->loaded)
 			btpm_store_token_free(&sl->tok);

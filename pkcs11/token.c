@@ -78,10 +78,15 @@ void btpm_tok_ctx_close(struct btpm_tok_ctx *c)
 {
 	if (!c)
 		return;
-	for (unsigned i = 0; i < BTPM_TOK_MAX_LOADED; i++)
-		if (c->loaded[i].serial[0])
-			btpm_tok_flush_loaded(c, &c->loaded[i]);
-	flush_transient_srk(c);
+	if (btpm_flushes_on_close(c->t)) { /* the close below flushes them all */
+		for (unsigned i = 0; i < BTPM_TOK_MAX_LOADED; i++)
+			btpm_tok_forget_loaded(&c->loaded[i]);
+	} else {
+		for (unsigned i = 0; i < BTPM_TOK_MAX_LOADED; i++)
+			if (c->loaded[i].serial[0])
+				btpm_tok_flush_loaded(c, &c->loaded[i]);
+		flush_transient_srk(c);
+	}
 	btpm_close(c->t);
 	btpm_store_close(&c->store);
 	btpm_wipe(c, sizeof(*c));

@@ -471,6 +471,44 @@ START_TEST(device_transport_without_rm)
 }
 END_TEST
 
+/*
+ * Behind a resource manager (/dev/tpmrmN) closing the descriptor flushes the
+ * client's objects and sessions, so closing the token layer must not spend a
+ * round trip per loaded key first. Shown on the device transport with the
+ * flag forced: swtpm is no resource manager, so what was not flushed is
+ * still there afterwards (and flushed by the test).
+ */
+START_TEST(device_close_behind_rm_flushes_nothing)
+{
+	struct btpm_tok_ctx c;
+	struct btpm_store_token tok;
+	struct btpm_tok_login login;
+	struct dkey key;
+	char dir[128];
+	static const int nkeys[1] = {1};
+	static const char *const pins[1] = {PIN1};
+	chardev_start();
+	snprintf(dir, sizeof(dir), "%s/rmstore", base);
+	dev_ctx(&c, dir);
+	ck_assert_uint_eq(dev_provision(&c, &tok, 1, nkeys, pins, &key), 1);
+	ck_assert_int_eq(btpm_tok_login(&c, &tok, BTPM_TOK_USER, PIN1, 6, &login), 0);
+	dev_sign(&c, &tok, &login, &key, 1); /* the key is now loaded */
+	struct btpm *check = dev_tpm();
+	unsigned loaded = handles_in(check, 0);
+	ck_assert_uint_ge(loaded, 2); /* the key and the login session at least */
+	c.t->tr->flushes_on_close = 1;
+	unsigned long sent = btpm_commands_sent(c.t);
+	btpm_wipe(&login, sizeof(login)); /* as C_Finalize does behind a resource manager */
+	ck_assert_uint_eq(btpm_commands_sent(c.t), sent);
+	btpm_tok_ctx_close(&c);
+	ck_assert_uint_eq(handles_in(check, 1), loaded); /* nothing was flushed: all still there */
+	ck_assert_uint_eq(handles_in(check, 0), 0);
+	btpm_store_token_free(&tok);
+	btpm_close(check);
+	chardev_stop();
+}
+END_TEST
+
 /* ---- 8 threads through one module instance --------------------------------------------- */
 
 #define THREADS 8
@@ -738,6 +776,7 @@ int main(void)
 	tcase_add_test(tc, ten_keys_one_token);
 	tcase_add_test(tc, three_tokens_logged_in);
 	tcase_add_test(tc, device_transport_without_rm);
+	tcase_add_test(tc, device_close_behind_rm_flushes_nothing);
 	tcase_add_test(tc, threads_sign_through_one_module);
 	tcase_add_test(tc, threads_take_turns);
 	tcase_add_test(tc, processes_add_keys_at_once);

@@ -959,6 +959,30 @@ START_TEST(test_device_dev_null)
 }
 END_TEST
 
+START_TEST(test_device_resource_manager)
+{
+	/*
+	 * Only a resource manager's node (tpmrm<N>, or a link named so or to
+	 * one) promises that closing it flushes the client's objects: the
+	 * module then skips its own flushes at C_Finalize.
+	 */
+	char dir[] = "/tmp/btpm-rm-XXXXXX", link[64], tcti[96];
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(link, sizeof(link), "%s/tpmrm7", dir);
+	ck_assert_int_eq(symlink("/dev/null", link), 0);
+	snprintf(tcti, sizeof(tcti), "device:%s", link);
+	struct btpm_transport *rm = open_tcti(tcti);
+	struct btpm_transport *raw = open_tcti("device:/dev/null");
+	int rm_flag = rm->flushes_on_close, raw_flag = raw->flushes_on_close;
+	rm->close(rm);
+	raw->close(raw);
+	unlink(link);
+	rmdir(dir);
+	ck_assert_int_eq(rm_flag, 1);
+	ck_assert_int_eq(raw_flag, 0);
+}
+END_TEST
+
 static TCase *sim_case(const char *name, void (*up)(void), void (*down)(void))
 {
 	TCase *tc = tcase_create(name);
@@ -1019,6 +1043,7 @@ static Suite *transport_suite(void)
 	tcase_add_test(tc, test_device_perm);
 	tcase_add_test(tc, test_device_not_chardev);
 	tcase_add_test(tc, test_device_dev_null);
+	tcase_add_test(tc, test_device_resource_manager);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -86,6 +86,12 @@ BTPM_API const char *btpm_rc_name(int rc);
 BTPM_API unsigned long btpm_commands_sent(const struct btpm *t);
 /* Resends of a command the TPM answered with RETRY, YIELDED or TESTING. */
 BTPM_API unsigned long btpm_commands_retried(const struct btpm *t);
+/*
+ * 1 when btpm_close() alone makes the TPM flush this client's transient
+ * objects and sessions (a resource manager: /dev/tpmrmN), so a client about
+ * to close need not flush them itself.
+ */
+BTPM_API int btpm_flushes_on_close(const struct btpm *t);
 
 /* ---- simulator control (swtpm and mssim transports only) ---------------- */
 

@@ -68,6 +68,11 @@ unsigned long btpm_commands_retried(const struct btpm *t)
 	return t ? t->retries : 0;
 }
 
+int btpm_flushes_on_close(const struct btpm *t)
+{
+	return t && t->tr && t->tr->flushes_on_close;
+}
+
 int btpm_sim_power_on(struct btpm *t)
 {
 	if (!t)

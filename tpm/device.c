@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,6 +150,23 @@ static struct dev *dev_new(int fd, int timeout_ms, const char *path)
 	return d;
 }
 
+/*
+ * The kernel names its resource-manager nodes tpmrm<N> (Linux 4.12+,
+ * drivers/char/tpm/tpm-chip.c); the path may be a link to one.
+ */
+static int is_resource_manager(const char *path)
+{
+	char real[PATH_MAX];
+	const char *names[2] = {path, realpath(path, real) ? real : path};
+	for (int i = 0; i < 2; i++) {
+		const char *base = strrchr(names[i], '/');
+		base = base ? base + 1 : names[i];
+		if (!strncmp(base, "tpmrm", 5))
+			return 1;
+	}
+	return 0;
+}
+
 /* Why open() failed, in words that tell the user what to do about it. */
 static int open_error(int e, const char *path, char *err, size_t errcap)
 {
@@ -200,6 +218,7 @@ int btpm_device_open(const struct btpm_tcti *cfg, struct btpm_transport **out, c
 		snprintf(err, errcap, "out of memory");
 		return BTPM_E_NOMEM;
 	}
+	d->tr.flushes_on_close = is_resource_manager(path);
 	*out = &d->tr;
 	return 0;
 }

@@ -28,6 +28,13 @@ struct btpm_transport {
 	/* Release everything; tr is invalid afterwards. */
 	void (*close)(struct btpm_transport *tr);
 	int timeout_ms;
+	/*
+	 * 1 when closing the transport makes the TPM forget this client's
+	 * objects and sessions: the kernel's resource manager (/dev/tpmrmN)
+	 * flushes them when the descriptor is closed, so flushing them one by
+	 * one just before the close is a round trip each for nothing.
+	 */
+	int flushes_on_close;
 	char detail[BTPM_TRANSPORT_DETAIL];
 };
 
