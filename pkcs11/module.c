@@ -193,11 +193,14 @@ CK_RV btpm_p11_enter(void)
 		return CKR_CRYPTOKI_NOT_INITIALIZED;
 	}
 	btpm_p11_g.ctx.store.error[0] = 0; /* a reason found now is about this call */
+	/* a simulator: one connection for all of this call's commands (C_Login: 4) */
+	btpm_hold(btpm_p11_g.ctx.t, 1);
 	return CKR_OK;
 }
 
 void btpm_p11_leave(void)
 {
+	btpm_hold(btpm_p11_g.ctx.t, 0);
 	unlock();
 }
 

@@ -8,6 +8,7 @@
  * swtpm serves one client connection at a time and has no resource manager,
  * so we connect for the span of one command, as tpm2-tss's swtpm TCTI does:
  * a process that kept its connection would lock every other process out.
+ * btpm_hold() stretches that span over the few commands of one operation.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +25,16 @@ struct swtpm {
 	struct btpm_transport tr; /* first, so the transport pointer is the struct's */
 	struct btpm_tcti cfg;
 	char name[300]; /* "host:port" or the socket path, for messages */
+	int held;       /* btpm_hold: keep fd open after a command */
+	int fd;         /* the data connection while held, else -1 */
 };
+
+static void drop(struct swtpm *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+}
 
 static void put_be32(uint8_t *p, uint32_t v)
 {
@@ -44,7 +54,6 @@ static int sw_transceive(struct btpm_transport *tr, const uint8_t *cmd, size_t c
 {
 	struct swtpm *s = (struct swtpm *)tr;
 	char what[320];
-	int fd = -1;
 	*rsp_len = 0;
 	tr->detail[0] = 0;
 	if (!cmd || cmd_len < 10 || !rsp) {
@@ -52,17 +61,21 @@ static int sw_transceive(struct btpm_transport *tr, const uint8_t *cmd, size_t c
 		return BTPM_E_ARG;
 	}
 	long long deadline = btpm_now_ms() + tr->timeout_ms;
-	int rc = btpm_io_connect(s->cfg.host, s->cfg.port, s->cfg.path, deadline, &fd, tr->detail);
+	int rc = 0;
+	if (s->fd < 0)
+		rc = btpm_io_connect(s->cfg.host, s->cfg.port, s->cfg.path, deadline, &s->fd,
+				     tr->detail);
 	if (!rc) {
 		snprintf(what, sizeof(what), "write %s", s->name);
-		rc = btpm_io_write_all(fd, cmd, cmd_len, deadline, tr->detail, what);
+		rc = btpm_io_write_all(s->fd, cmd, cmd_len, deadline, tr->detail, what);
 	}
 	if (!rc) {
 		snprintf(what, sizeof(what), "read %s", s->name);
-		rc = btpm_io_read_response(fd, rsp, rsp_cap, rsp_len, deadline, tr->detail, what);
+		rc = btpm_io_read_response(s->fd, rsp, rsp_cap, rsp_len, deadline, tr->detail,
+					   what);
 	}
-	if (fd >= 0)
-		close(fd);
+	if (rc || !s->held) /* after a failure the stream may be out of step: start afresh */
+		drop(s);
 	if (rc == BTPM_E_TIMEOUT)
 		btpm_io_note_timeout(tr->detail, tr->timeout_ms);
 	return rc;
@@ -128,8 +141,17 @@ static int sw_power_on(struct btpm_transport *tr)
 	return rc;
 }
 
+static void sw_hold(struct btpm_transport *tr, int on)
+{
+	struct swtpm *s = (struct swtpm *)tr;
+	s->held = on;
+	if (!on)
+		drop(s);
+}
+
 static void sw_close(struct btpm_transport *tr)
 {
+	drop((struct swtpm *)tr);
 	free(tr);
 }
 
@@ -152,6 +174,8 @@ int btpm_swtpm_open(const struct btpm_tcti *cfg, struct btpm_transport **out, ch
 	s->tr.transceive = sw_transceive;
 	s->tr.power_on = sw_power_on;
 	s->tr.close = sw_close;
+	s->tr.hold = sw_hold;
+	s->fd = -1;
 	s->tr.timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : BTPM_DEFAULT_TIMEOUT_MS;
 	if (cfg->path[0])
 		snprintf(s->name, sizeof(s->name), "%s", cfg->path);

@@ -174,6 +174,34 @@ START_TEST(test_tcp_processes_share)
 }
 END_TEST
 
+/*
+ * hold keeps one connection across commands: swtpm serves one connection at
+ * a time, so meanwhile another client waits (here: into its short timeout);
+ * released, the other client is served again.
+ */
+START_TEST(test_tcp_hold)
+{
+	ck_assert_msg(up_tcp, "swtpm did not start");
+	char tcti[400];
+	snprintf(tcti, sizeof(tcti), "%s,timeout=300", sim_tcp.tcti);
+	struct btpm_transport *a = open_tcti(sim_tcp.tcti), *b = open_tcti(tcti);
+	uint32_t trc;
+	ck_assert_ptr_nonnull(a->hold);
+	a->hold(a, 1);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(send_cmd(a, getrandom_cmd, sizeof(getrandom_cmd), &trc), 0);
+		ck_assert_uint_eq(trc, 0);
+	}
+	int waited = send_cmd(b, getrandom_cmd, sizeof(getrandom_cmd), &trc);
+	a->hold(a, 0);
+	ck_assert_msg(waited == BTPM_E_TIMEOUT, "while held, another client got rc %d", waited);
+	ck_assert_int_eq(send_cmd(b, getrandom_cmd, sizeof(getrandom_cmd), &trc), 0);
+	ck_assert_int_eq(send_cmd(a, getrandom_cmd, sizeof(getrandom_cmd), &trc), 0);
+	a->close(a);
+	b->close(b);
+}
+END_TEST
+
 START_TEST(test_tcp_mssim_framing)
 {
 	ck_assert_msg(up_tcp, "swtpm did not start");
@@ -999,6 +1027,7 @@ static Suite *transport_suite(void)
 	TCase *tc = sim_case("swtpm-tcp", start_tcp, stop_tcp);
 	tcase_add_test(tc, test_tcp_getrandom);
 	tcase_add_test(tc, test_tcp_processes_share);
+	tcase_add_test(tc, test_tcp_hold);
 	tcase_add_test(tc, test_tcp_mssim_framing);
 	tcase_add_test(tc, test_tcp_small_buffer);
 	suite_add_tcase(s, tc);

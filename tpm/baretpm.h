@@ -92,6 +92,15 @@ BTPM_API unsigned long btpm_commands_retried(const struct btpm *t);
  * to close need not flush them itself.
  */
 BTPM_API int btpm_flushes_on_close(const struct btpm *t);
+/*
+ * A simulator transport connects for each command, so that processes can
+ * take turns on a simulator that serves one connection at a time. Around an
+ * operation of several commands (a login is 4), btpm_hold(t, 1) keeps one
+ * connection until btpm_hold(t, 0), sparing a connect per command; other
+ * processes wait meanwhile, so never hold across anything but TPM work.
+ * A no-op for devices and a NULL t.
+ */
+BTPM_API void btpm_hold(struct btpm *t, int on);
 
 /* ---- simulator control (swtpm and mssim transports only) ---------------- */
 

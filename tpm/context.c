@@ -73,6 +73,12 @@ int btpm_flushes_on_close(const struct btpm *t)
 	return t && t->tr && t->tr->flushes_on_close;
 }
 
+void btpm_hold(struct btpm *t, int on)
+{
+	if (t && t->tr && t->tr->hold)
+		t->tr->hold(t->tr, on);
+}
+
 int btpm_sim_power_on(struct btpm *t)
 {
 	if (!t)

@@ -27,6 +27,11 @@ struct btpm_transport {
 	int (*power_on)(struct btpm_transport *tr);
 	/* Release everything; tr is invalid afterwards. */
 	void (*close)(struct btpm_transport *tr);
+	/*
+	 * Optional, for transports that connect per command: on = 1 keeps one
+	 * connection for the commands that follow, on = 0 closes it again.
+	 */
+	void (*hold)(struct btpm_transport *tr, int on);
 	int timeout_ms;
 	/*
 	 * 1 when closing the transport makes the TPM forget this client's
