@@ -169,6 +169,28 @@ int btpm_ecc_public(uint16_t curve, size_t coord_len, const uint8_t *priv, uint8
 /* Static ECDH: z_x = x-coordinate of priv * peer, after validating peer. */
 int btpm_ecdh(uint16_t curve, size_t coord_len, const uint8_t *priv, const uint8_t *peer_x,
 	      const uint8_t *peer_y, uint8_t *z_x);
+
+/*
+ * ECDH on P-256 in baretpm's own constant-time code (p256.c), which
+ * btpm_ecdh and btpm_ecdh_ephemeral use for P-256; big-endian, 32 bytes
+ * each. BTPM_E_UNSUPPORTED when built without unsigned __int128 (those two
+ * then use mbedTLS).
+ *
+ * btpm_p256_ecdh: z_x = x-coordinate of priv * peer. BTPM_E_ARG for a NULL
+ * pointer or priv not in [1, n-1]; BTPM_E_CRYPTO for a peer point with a
+ * coordinate >= p or off the curve (checked first, as btpm_ecdh does), or a
+ * result at infinity. z_x is zeroed on every error after the NULL checks.
+ *
+ * btpm_p256_ecdh_ephemeral: btpm_ecdh_ephemeral for P-256. Validates the peer
+ * point before drawing anything, draws d uniformly in [1, n-1] from
+ * btpm_random, returns d * G in our_x/our_y and x(d * peer) in z_x. d never
+ * leaves the function; on any error after the NULL checks all three outputs
+ * are zeroed.
+ */
+int btpm_p256_ecdh(const uint8_t priv[32], const uint8_t peer_x[32], const uint8_t peer_y[32],
+		   uint8_t z_x[32]);
+int btpm_p256_ecdh_ephemeral(const uint8_t peer_x[32], const uint8_t peer_y[32],
+			     uint8_t our_x[32], uint8_t our_y[32], uint8_t z_x[32]);
 /*
  * Deterministic ECDSA (RFC 6979) with a software key; dlen must be 20, 32, 48
  * or 64 and selects the hash of the nonce derivation (SHA-1/256/384/512).

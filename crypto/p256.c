@@ -1,0 +1,764 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * ECDH on NIST P-256 in our own constant-time code, for the salt of every
+ * session (Part 1, Annex C.6.1): with mbedTLS 2.28 one ephemeral ECDH cost
+ * more client time than all the TPM commands of a login.
+ *
+ * Constant time with respect to the scalar: no branch, memory index or loop
+ * bound depends on it. Branches depend only on public data (the peer point's
+ * validity, whether a drawn candidate scalar was out of range, an error).
+ *
+ *   field  4 x 64-bit limbs, Montgomery form x * 2^256 mod p, every value
+ *          fully reduced (< p) after every operation
+ *   points projective (X:Y:Z), the complete formulas of Renes, Costello,
+ *          Batina, EUROCRYPT 2016 (Algorithms 4, 5 and 6, a = -3): one
+ *          formula for all inputs, the identity (0:1:0), doubling and
+ *          P + (-P) too
+ *   d Q    signed 5-bit fixed window, 52 digits, all 256 bits always
+ *   d G    a comb over a 60-point table (p256.h, checked by the tests):
+ *          15 doublings and 64 mixed additions instead of 255 and 51
+ *   affine one Fermat inversion (a^(p-2)) for both points of an ephemeral
+ *
+ * Without unsigned __int128 this file only holds stubs that return
+ * BTPM_E_UNSUPPORTED, and crypto/ecc.c stays with mbedTLS.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "baretpm.h"
+#include "btpm_crypto.h"
+
+#if defined(__SIZEOF_INT128__)
+
+#include "p256.h"
+
+typedef unsigned __int128 u128;
+typedef uint64_t fe[4]; /* least significant limb first */
+
+/* Curve parameters: FIPS 186-4, D.1.2.3 (also SEC 2 v2, 2.4.2). */
+/* p = 2^256 - 2^224 + 2^192 + 2^96 - 1 */
+static const fe P = {0xffffffffffffffff, 0x00000000ffffffff, 0x0000000000000000,
+		     0xffffffff00000001};
+static const fe N = {0xf3b9cac2fc632551, 0xbce6faada7179e84, 0xffffffffffffffff,
+		     0xffffffff00000000};
+/* 2^512 mod p: fe_mul(x, R2) = x * 2^256 mod p, into the Montgomery domain. */
+static const fe R2 = {0x0000000000000003, 0xfffffffbffffffff, 0xfffffffffffffffe,
+		      0x00000004fffffffd};
+/*
+ * b * 2^256 mod p: the curve's b = 5ac635d8aa3a93e7 b3ebbd55769886bc 651d06b0cc53b0f6
+ * 3bce3c3e27d2604b in the Montgomery domain (any error here fails every known answer).
+ */
+static const fe BM = {0xd89cdf6229c4bddf, 0xacf005cd78843090, 0xe5a220abf7212ed6,
+		      0xdc30061d04874834};
+/* 2^256 mod p: 1 in the Montgomery domain. */
+static const fe ONE = {0x0000000000000001, 0xffffffff00000000, 0xffffffffffffffff,
+		       0x00000000fffffffe};
+
+/* All ones when bit (0 or 1) is 1, else zero. */
+static inline uint64_t mask_of(uint64_t bit)
+{
+	return 0 - bit;
+}
+
+/*
+ * Carries below are comparisons of unsigned words, which gcc and clang turn
+ * into adc/sbb/setc, not branches (objdump of p256.o with gcc 12 -O2: the
+ * only conditional jumps are loop counters and public checks).
+ */
+/* a + b + *c, with the carry in and out in *c (0 or 1). */
+static inline uint64_t adc(uint64_t a, uint64_t b, uint64_t *c)
+{
+	uint64_t s = a + b, r = s + *c;
+	*c = (uint64_t)(s < a) | (uint64_t)(r < s);
+	return r;
+}
+
+/* a - b - *w, with the borrow in and out in *w (0 or 1). */
+static inline uint64_t sbb(uint64_t a, uint64_t b, uint64_t *w)
+{
+	uint64_t d = a - b, r = d - *w;
+	*w = (uint64_t)(a < b) | (uint64_t)(d < *w);
+	return r;
+}
+
+/* The low word of t + a * b + *c, the high word into *c (the sum is < 2^128). */
+static inline uint64_t mac(uint64_t t, uint64_t a, uint64_t b, uint64_t *c)
+{
+	u128 p = (u128)a * b;
+	uint64_t lo = (uint64_t)p, hi = (uint64_t)(p >> 64);
+	lo += t;
+	hi += lo < t;
+	lo += *c;
+	hi += lo < *c;
+	*c = hi;
+	return lo;
+}
+
+/* r = a when mask is all ones, r unchanged when it is zero. */
+static inline void fe_cmov(fe r, const fe a, uint64_t mask)
+{
+	r[0] ^= mask & (r[0] ^ a[0]);
+	r[1] ^= mask & (r[1] ^ a[1]);
+	r[2] ^= mask & (r[2] ^ a[2]);
+	r[3] ^= mask & (r[3] ^ a[3]);
+}
+
+/*
+ * r = v - p when v = (s0..s3) + hi * 2^256 is >= p, else v; v < 2p, hi 0 or 1.
+ * The subtraction is always done and the result picked with a mask.
+ */
+static inline void fe_reduce_once(fe r, uint64_t s0, uint64_t s1, uint64_t s2, uint64_t s3,
+				  uint64_t hi)
+{
+	uint64_t b = 0;
+	uint64_t t0 = sbb(s0, P[0], &b), t1 = sbb(s1, P[1], &b);
+	uint64_t t2 = sbb(s2, P[2], &b), t3 = sbb(s3, P[3], &b);
+	/* v < p exactly when the 256-bit subtraction borrowed and there is no 2^256 bit. */
+	uint64_t keep = mask_of(b & (hi ^ 1));
+	r[0] = (s0 & keep) | (t0 & ~keep);
+	r[1] = (s1 & keep) | (t1 & ~keep);
+	r[2] = (s2 & keep) | (t2 & ~keep);
+	r[3] = (s3 & keep) | (t3 & ~keep);
+}
+
+static inline void fe_add(fe r, const fe a, const fe b)
+{
+	uint64_t c = 0;
+	uint64_t s0 = adc(a[0], b[0], &c), s1 = adc(a[1], b[1], &c);
+	uint64_t s2 = adc(a[2], b[2], &c), s3 = adc(a[3], b[3], &c);
+	fe_reduce_once(r, s0, s1, s2, s3, c);
+}
+
+static inline void fe_sub(fe r, const fe a, const fe b)
+{
+	uint64_t w = 0;
+	uint64_t d0 = sbb(a[0], b[0], &w), d1 = sbb(a[1], b[1], &w);
+	uint64_t d2 = sbb(a[2], b[2], &w), d3 = sbb(a[3], b[3], &w);
+	/* a < b: add p back (the carry out of that addition cancels the borrow). */
+	uint64_t m = mask_of(w), c = 0;
+	r[0] = adc(d0, P[0] & m, &c);
+	r[1] = adc(d1, P[1] & m, &c);
+	r[2] = adc(d2, P[2] & m, &c);
+	r[3] = adc(d3, P[3] & m, &c);
+}
+
+/*
+ * Montgomery reduction of t = (t0..t7) < p * 2^256: r = t / 2^256 mod p.
+ * Word by word, m = t[i] * (-p^-1 mod 2^64) and t += m * p * 2^(64 i); for
+ * P-256, -p^-1 mod 2^64 = 1, so m = t[i], and the low limb of p being
+ * 2^64 - 1 makes t[i] + m * p[0] = m * 2^64 exactly: the low word vanishes and
+ * m carries out; p[2] = 0 (Gueron, Krasnov, "Fast prime field elliptic-curve
+ * cryptography with 256-bit primes", J. Cryptographic Engineering 5, 2015).
+ * Why Montgomery rather than the Solinas reduction of FIPS 186-4, D.2.3: that
+ * one is written on 32-bit words with nine signed terms; with 64-bit limbs
+ * this is fewer, simpler steps, and constant time with no fold loop.
+ * ROUND(i) adds m * p at word i; hi carries the overflow of word i + 4 into
+ * the next round.
+ */
+#define ROUND(x0, x1, x2, x3, x4)                                   \
+	do {                                                        \
+		uint64_t m_ = x0, c_ = m_;                          \
+		x1 = mac(x1, m_, P[1], &c_);                        \
+		x2 = adc(x2, 0, &c_);                               \
+		x3 = mac(x3, m_, P[3], &c_);                        \
+		x4 = adc(x4, c_, &hi);                              \
+	} while (0)
+
+static inline void fe_mont_reduce(fe r, uint64_t t0, uint64_t t1, uint64_t t2, uint64_t t3,
+				  uint64_t t4, uint64_t t5, uint64_t t6, uint64_t t7)
+{
+	uint64_t hi = 0;
+	ROUND(t0, t1, t2, t3, t4);
+	ROUND(t1, t2, t3, t4, t5);
+	ROUND(t2, t3, t4, t5, t6);
+	ROUND(t3, t4, t5, t6, t7);
+	fe_reduce_once(r, t4, t5, t6, t7, hi); /* t / 2^256 < 2p */
+}
+#undef ROUND
+
+/*
+ * r = a * b / 2^256 mod p; r may alias a or b. Interleaved (CIOS): each
+ * round adds a * b[i], then one reduction step, so t stays 5 words and < 2p.
+ */
+static void fe_mul(fe r, const fe a, const fe b)
+{
+	uint64_t t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0;
+	for (int i = 0; i < 4; i++) {
+		uint64_t bi = b[i], c = 0, t5 = 0;
+		t0 = mac(t0, a[0], bi, &c);
+		t1 = mac(t1, a[1], bi, &c);
+		t2 = mac(t2, a[2], bi, &c);
+		t3 = mac(t3, a[3], bi, &c);
+		t4 = adc(t4, c, &t5);
+		/* t = (t + m p) / 2^64 with m = t0: see fe_mont_reduce */
+		uint64_t m = t0, k = 0;
+		c = m;
+		t0 = mac(t1, m, P[1], &c);
+		t1 = adc(t2, 0, &c);
+		t2 = mac(t3, m, P[3], &c);
+		t3 = adc(t4, c, &k);
+		t4 = t5 + k;
+	}
+	fe_reduce_once(r, t0, t1, t2, t3, t4);
+}
+
+/* r = a^2 / 2^256 mod p: the six cross products once, doubled, plus the four squares. */
+static void fe_sqr(fe r, const fe a)
+{
+	uint64_t c = 0, t1, t2, t3, t4, t5, t6, t7;
+	t1 = mac(0, a[0], a[1], &c);
+	t2 = mac(0, a[0], a[2], &c);
+	t3 = mac(0, a[0], a[3], &c);
+	t4 = c;
+	c = 0;
+	t3 = mac(t3, a[1], a[2], &c);
+	t4 = mac(t4, a[1], a[3], &c);
+	t5 = c;
+	c = 0;
+	t5 = mac(t5, a[2], a[3], &c);
+	t6 = c;
+	t7 = t6 >> 63;
+	t6 = t6 << 1 | t5 >> 63;
+	t5 = t5 << 1 | t4 >> 63;
+	t4 = t4 << 1 | t3 >> 63;
+	t3 = t3 << 1 | t2 >> 63;
+	t2 = t2 << 1 | t1 >> 63;
+	t1 = t1 << 1;
+	uint64_t q0 = 0, q1 = 0, q2 = 0, q3 = 0; /* the squares, (qi:li) = a[i]^2 */
+	uint64_t l0 = mac(0, a[0], a[0], &q0), l1 = mac(0, a[1], a[1], &q1);
+	uint64_t l2 = mac(0, a[2], a[2], &q2), l3 = mac(0, a[3], a[3], &q3);
+	c = 0;
+	t1 = adc(t1, q0, &c);
+	t2 = adc(t2, l1, &c);
+	t3 = adc(t3, q1, &c);
+	t4 = adc(t4, l2, &c);
+	t5 = adc(t5, q2, &c);
+	t6 = adc(t6, l3, &c);
+	t7 = adc(t7, q3, &c); /* no carry out: a^2 < 2^512 */
+	fe_mont_reduce(r, l0, t1, t2, t3, t4, t5, t6, t7);
+}
+
+static void fe_sqr_n(fe r, const fe a, int n)
+{
+	fe_sqr(r, a);
+	while (--n > 0)
+		fe_sqr(r, r);
+}
+
+/*
+ * r = a^(p-2) = a^-1 (Fermat; 0 for a = 0). The exponent is public, so this
+ * fixed chain (255 squarings, 12 multiplications) is constant time in a.
+ * p - 2 in binary, from the top: 32 ones, 31 zeros, 1, 96 zeros, 94 ones, 0, 1.
+ */
+static void fe_inv(fe r, const fe a)
+{
+	fe x2, x3, x6, x12, x15, x30, x32, t; /* xk = a^(2^k - 1) */
+	fe_sqr(x2, a);
+	fe_mul(x2, x2, a);
+	fe_sqr(x3, x2);
+	fe_mul(x3, x3, a);
+	fe_sqr_n(x6, x3, 3);
+	fe_mul(x6, x6, x3);
+	fe_sqr_n(x12, x6, 6);
+	fe_mul(x12, x12, x6);
+	fe_sqr_n(x15, x12, 3);
+	fe_mul(x15, x15, x3);
+	fe_sqr_n(x30, x15, 15);
+	fe_mul(x30, x30, x15);
+	fe_sqr_n(x32, x30, 2);
+	fe_mul(x32, x32, x2);
+	fe_sqr_n(t, x32, 32); /* 32 ones, 31 zeros, 1 */
+	fe_mul(t, t, a);
+	fe_sqr_n(t, t, 96 + 32); /* 96 zeros, 32 ones */
+	fe_mul(t, t, x32);
+	fe_sqr_n(t, t, 32); /* 64 ones */
+	fe_mul(t, t, x32);
+	fe_sqr_n(t, t, 30); /* 94 ones */
+	fe_mul(t, t, x30);
+	fe_sqr_n(t, t, 2); /* 0, 1 */
+	fe_mul(r, t, a);
+	fe *const all[] = {&x2, &x3, &x6, &x12, &x15, &x30, &x32, &t};
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		btpm_wipe(*all[i], sizeof(fe));
+}
+
+/* Big-endian bytes to limbs (any 256-bit value). */
+static void limbs_from_bytes(uint64_t r[4], const uint8_t b[32])
+{
+	for (int i = 0; i < 4; i++) {
+		uint64_t v = 0;
+		for (int j = 0; j < 8; j++)
+			v = v << 8 | b[(3 - i) * 8 + j];
+		r[i] = v;
+	}
+}
+
+static void limbs_to_bytes(uint8_t b[32], const uint64_t r[4])
+{
+	for (int i = 0; i < 4; i++)
+		for (int j = 0; j < 8; j++)
+			b[(3 - i) * 8 + j] = (uint8_t)(r[i] >> (56 - 8 * j));
+}
+
+/* 1 when a < m, else 0, from the borrow of a - m: no early exit. */
+static uint64_t lt(const uint64_t a[4], const uint64_t m[4])
+{
+	uint64_t borrow = 0;
+	for (int i = 0; i < 4; i++) {
+		u128 d = (u128)a[i] - m[i] - borrow;
+		borrow = (uint64_t)(d >> 64) & 1;
+	}
+	return borrow;
+}
+
+/* All ones when a == b, else zero. */
+static uint64_t eq_mask(uint64_t a, uint64_t b)
+{
+	uint64_t x = a ^ b;
+	return mask_of(((x | (0 - x)) >> 63) ^ 1);
+}
+
+/* 1 when a is zero, else 0. */
+static uint64_t is_zero(const uint64_t a[4])
+{
+	return eq_mask(a[0] | a[1] | a[2] | a[3], 0) & 1;
+}
+
+/* ---- points ------------------------------------------------------------------ */
+
+struct pt {
+	fe x, y, z;
+};
+
+/*
+ * The three formulas below are the paper's algorithms operation for operation,
+ * in its order and with its names (t0..t4, X3 Y3 Z3 as x3 y3 z3); multiplying
+ * by b is a multiplication by the constant BM.
+ *
+ * r = a + b, Renes-Costello-Batina Algorithm 4 (a = -3): 12M + 2 m_b, complete.
+ * r may alias a or b.
+ */
+static void pt_add(struct pt *r, const struct pt *a, const struct pt *b)
+{
+	fe t0, t1, t2, t3, t4, x3, y3, z3;
+	fe_mul(t0, a->x, b->x);
+	fe_mul(t1, a->y, b->y);
+	fe_mul(t2, a->z, b->z);
+	fe_add(t3, a->x, a->y);
+	fe_add(t4, b->x, b->y);
+	fe_mul(t3, t3, t4);
+	fe_add(t4, t0, t1);
+	fe_sub(t3, t3, t4);
+	fe_add(t4, a->y, a->z);
+	fe_add(x3, b->y, b->z);
+	fe_mul(t4, t4, x3);
+	fe_add(x3, t1, t2);
+	fe_sub(t4, t4, x3);
+	fe_add(x3, a->x, a->z);
+	fe_add(y3, b->x, b->z);
+	fe_mul(x3, x3, y3);
+	fe_add(y3, t0, t2);
+	fe_sub(y3, x3, y3);
+	fe_mul(z3, BM, t2);
+	fe_sub(x3, y3, z3);
+	fe_add(z3, x3, x3);
+	fe_add(x3, x3, z3);
+	fe_sub(z3, t1, x3);
+	fe_add(x3, t1, x3);
+	fe_mul(y3, BM, y3);
+	fe_add(t1, t2, t2);
+	fe_add(t2, t1, t2);
+	fe_sub(y3, y3, t2);
+	fe_sub(y3, y3, t0);
+	fe_add(t1, y3, y3);
+	fe_add(y3, t1, y3);
+	fe_add(t1, t0, t0);
+	fe_add(t0, t1, t0);
+	fe_sub(t0, t0, t2);
+	fe_mul(t1, t4, y3);
+	fe_mul(t2, t0, y3);
+	fe_mul(y3, x3, z3);
+	fe_add(y3, y3, t2);
+	fe_mul(x3, t3, x3);
+	fe_sub(r->x, x3, t1);
+	fe_mul(z3, t4, z3);
+	fe_mul(t1, t3, t0);
+	fe_add(r->z, z3, t1);
+	memcpy(r->y, y3, sizeof(fe));
+}
+
+/* r = 2a, Renes-Costello-Batina Algorithm 6 (a = -3): 8M + 3S + 2 m_b. r may alias a. */
+static void pt_dbl(struct pt *r, const struct pt *a)
+{
+	fe t0, t1, t2, t3, x3, y3, z3;
+	fe_sqr(t0, a->x);
+	fe_sqr(t1, a->y);
+	fe_sqr(t2, a->z);
+	fe_mul(t3, a->x, a->y);
+	fe_add(t3, t3, t3);
+	fe_mul(z3, a->x, a->z);
+	fe_add(z3, z3, z3);
+	fe_mul(y3, BM, t2);
+	fe_sub(y3, y3, z3);
+	fe_add(x3, y3, y3);
+	fe_add(y3, x3, y3);
+	fe_sub(x3, t1, y3);
+	fe_add(y3, t1, y3);
+	fe_mul(y3, x3, y3);
+	fe_mul(x3, x3, t3);
+	fe_add(t3, t2, t2);
+	fe_add(t2, t2, t3);
+	fe_mul(z3, BM, z3);
+	fe_sub(z3, z3, t2);
+	fe_sub(z3, z3, t0);
+	fe_add(t3, z3, z3);
+	fe_add(z3, z3, t3);
+	fe_add(t3, t0, t0);
+	fe_add(t0, t3, t0);
+	fe_sub(t0, t0, t2);
+	fe_mul(t0, t0, z3);
+	fe_add(y3, y3, t0);
+	fe_mul(t0, a->y, a->z);
+	fe_add(t0, t0, t0);
+	fe_mul(z3, t0, z3);
+	fe_sub(r->x, x3, z3);
+	fe_mul(z3, t0, t1);
+	fe_add(z3, z3, z3);
+	fe_add(r->z, z3, z3);
+	memcpy(r->y, y3, sizeof(fe));
+}
+
+/*
+ * r = a + (x2, y2), Renes-Costello-Batina Algorithm 5 (mixed, a = -3): 11M +
+ * 2 m_b, complete as long as the affine point is a point (it cannot be the
+ * identity); a may be. r may alias a.
+ */
+static void pt_madd(struct pt *r, const struct pt *a, const struct p256_aff *b)
+{
+	fe t0, t1, t2, t3, t4, x3, y3, z3;
+	fe_mul(t0, a->x, b->x);
+	fe_mul(t1, a->y, b->y);
+	fe_add(t3, b->x, b->y);
+	fe_add(t4, a->x, a->y);
+	fe_mul(t3, t3, t4);
+	fe_add(t4, t0, t1);
+	fe_sub(t3, t3, t4);
+	fe_mul(t4, b->y, a->z);
+	fe_add(t4, t4, a->y);
+	fe_mul(y3, b->x, a->z);
+	fe_add(y3, y3, a->x);
+	fe_mul(z3, BM, a->z);
+	fe_sub(x3, y3, z3);
+	fe_add(z3, x3, x3);
+	fe_add(x3, x3, z3);
+	fe_sub(z3, t1, x3);
+	fe_add(x3, t1, x3);
+	fe_mul(y3, BM, y3);
+	fe_add(t1, a->z, a->z);
+	fe_add(t2, t1, a->z);
+	fe_sub(y3, y3, t2);
+	fe_sub(y3, y3, t0);
+	fe_add(t1, y3, y3);
+	fe_add(y3, t1, y3);
+	fe_add(t1, t0, t0);
+	fe_add(t0, t1, t0);
+	fe_sub(t0, t0, t2);
+	fe_mul(t1, t4, y3);
+	fe_mul(t2, t0, y3);
+	fe_mul(y3, x3, z3);
+	fe_add(y3, y3, t2);
+	fe_mul(x3, t3, x3);
+	fe_sub(r->x, x3, t1);
+	fe_mul(z3, t4, z3);
+	fe_mul(t1, t3, t0);
+	fe_add(r->z, z3, t1);
+	memcpy(r->y, y3, sizeof(fe));
+}
+
+static void pt_cmov(struct pt *r, const struct pt *a, uint64_t mask)
+{
+	fe_cmov(r->x, a->x, mask);
+	fe_cmov(r->y, a->y, mask);
+	fe_cmov(r->z, a->z, mask);
+}
+
+/* ---- scalar multiplication ------------------------------------------------------ */
+
+#define WIN 5                       /* window width in bits */
+#define NDIGITS ((256 + WIN) / WIN) /* 52: enough for 257 bits, the recoding's carry */
+#define TAB (1 + (1 << (WIN - 1)))  /* 0P .. 16P */
+
+/*
+ * Signed fixed-window recoding: k = sum dig[i] 2^(5i) with every dig[i] in
+ * [-15, 16]. A 5-bit chunk plus the incoming carry, c in [0, 32], becomes c
+ * when c <= 16, else c - 32 with a carry into the next chunk; the carry is
+ * (c + 15) >> 5, arithmetic, no branch. The top chunk holds bit 255 alone,
+ * so it ends at most 2 with no carry out.
+ */
+static void recode(int8_t dig[NDIGITS], const uint64_t k[4])
+{
+	uint64_t carry = 0;
+	for (int i = 0; i < NDIGITS; i++) {
+		int pos = WIN * i, limb = pos / 64, off = pos % 64;
+		uint64_t w = k[limb] >> off;
+		if (off > 64 - WIN && limb < 3) /* public: depends on i only */
+			w |= k[limb + 1] << (64 - off);
+		uint64_t c = (w & ((1u << WIN) - 1)) + carry;
+		carry = (c + (1u << (WIN - 1)) - 1) >> WIN;
+		dig[i] = (int8_t)((int64_t)c - (int64_t)(carry << WIN));
+	}
+}
+
+/*
+ * r = dig * P from tab[j] = j P: every entry is read and masked in, then Y is
+ * negated under a mask when dig < 0 (-(X:Y:Z) = (X:-Y:Z)).
+ */
+static void pt_select(struct pt *r, const struct pt tab[TAB], int8_t dig)
+{
+	uint64_t u = (uint64_t)(int64_t)dig;
+	uint64_t neg = u >> 63, abs = (u ^ mask_of(neg)) + neg;
+	*r = tab[0];
+	for (uint64_t j = 1; j < TAB; j++)
+		pt_cmov(r, &tab[j], eq_mask(j, abs));
+	fe ny;
+	fe_sub(ny, (const fe){0}, r->y);
+	fe_cmov(r->y, ny, mask_of(neg));
+}
+
+/* r = k P for any 0 <= k < 2^256: 255 doublings and 51 additions whatever k is. */
+static void pt_mul(struct pt *r, const struct pt *p, const uint64_t k[4])
+{
+	struct pt tab[TAB], t;
+	int8_t dig[NDIGITS];
+	memset(&tab[0], 0, sizeof(tab[0])); /* the identity (0:1:0) */
+	memcpy(tab[0].y, ONE, sizeof(fe));
+	tab[1] = *p;
+	for (int j = 2; j < TAB; j++) {
+		if (j % 2 == 0)
+			pt_dbl(&tab[j], &tab[j / 2]);
+		else
+			pt_add(&tab[j], &tab[j - 1], &tab[1]);
+	}
+	recode(dig, k);
+	pt_select(r, tab, dig[NDIGITS - 1]);
+	for (int i = NDIGITS - 2; i >= 0; i--) {
+		for (int j = 0; j < WIN; j++)
+			pt_dbl(r, r);
+		pt_select(&t, tab, dig[i]);
+		pt_add(r, r, &t);
+	}
+	btpm_wipe(dig, sizeof(dig));
+	btpm_wipe(&t, sizeof(t));
+	btpm_wipe(tab, sizeof(tab));
+}
+
+/*
+ * r = k G with the fixed-base comb of Lim and Lee (CRYPTO '94) and the table
+ * of p256.h: k = sum over i < 64 of 2^i (k0_i + k1_i 2^64 + k2_i 2^128 +
+ * k3_i 2^192), kj_i bit i of limb j; column i is split as 16 c + i' so that
+ * k G = sum over i' < 16 of 2^i' sum over c < 4 of p256_g_comb[c][e - 1],
+ * e = the 4 bits i of the limbs: 15 doublings and 64 mixed additions. For
+ * e = 0 (no entry) the addition is done with the all-zero entry and undone
+ * with a mask, like every other choice here.
+ */
+static void pt_mul_g(struct pt *r, const uint64_t k[4])
+{
+	struct pt sum;
+	struct p256_aff t;
+	memset(r, 0, sizeof(*r));
+	memcpy(r->y, ONE, sizeof(fe));
+	for (int i = 15; i >= 0; i--) {
+		if (i != 15)
+			pt_dbl(r, r);
+		for (int c = 0; c < 4; c++) {
+			int bit = 16 * c + i;
+			uint64_t e = (k[0] >> bit & 1) | (k[1] >> bit & 1) << 1 |
+				     (k[2] >> bit & 1) << 2 | (k[3] >> bit & 1) << 3;
+			memset(&t, 0, sizeof(t));
+			for (uint64_t j = 1; j < 16; j++) {
+				uint64_t m = eq_mask(j, e);
+				fe_cmov(t.x, p256_g_comb[c][j - 1].x, m);
+				fe_cmov(t.y, p256_g_comb[c][j - 1].y, m);
+			}
+			pt_madd(&sum, r, &t);
+			pt_cmov(r, &sum, ~eq_mask(e, 0));
+		}
+	}
+	btpm_wipe(&sum, sizeof(sum));
+	btpm_wipe(&t, sizeof(t));
+}
+
+static void fe_from_mont(fe r, const fe a)
+{
+	fe_mont_reduce(r, a[0], a[1], a[2], a[3], 0, 0, 0, 0);
+}
+
+/* Big-endian x (and y unless NULL) of p, given zi = 1/Z. */
+static void pt_to_bytes(uint8_t x[32], uint8_t y[32], const struct pt *p, const fe zi)
+{
+	fe v;
+	fe_mul(v, p->x, zi);
+	fe_from_mont(v, v);
+	limbs_to_bytes(x, v);
+	if (y) {
+		fe_mul(v, p->y, zi);
+		fe_from_mont(v, v);
+		limbs_to_bytes(y, v);
+	}
+	btpm_wipe(v, sizeof(v));
+}
+
+/*
+ * A peer's public point: both coordinates below p and y^2 = x^3 - 3x + b
+ * (SP 800-56A, 5.6.2.3.4; the cofactor is 1, so this is full validation, and
+ * the identity has no affine form). Public data: plain branches.
+ */
+static int pt_from_bytes(struct pt *r, const uint8_t x[32], const uint8_t y[32])
+{
+	uint64_t xl[4], yl[4];
+	limbs_from_bytes(xl, x);
+	limbs_from_bytes(yl, y);
+	if (!lt(xl, P) || !lt(yl, P))
+		return 0;
+	fe_mul(r->x, xl, R2);
+	fe_mul(r->y, yl, R2);
+	memcpy(r->z, ONE, sizeof(fe));
+	fe lhs, rhs, t;
+	fe_sqr(lhs, r->y);
+	fe_sqr(rhs, r->x);
+	fe_mul(rhs, rhs, r->x);
+	fe_add(t, r->x, r->x);
+	fe_add(t, t, r->x);
+	fe_sub(rhs, rhs, t);
+	fe_add(rhs, rhs, BM);
+	fe_sub(t, lhs, rhs);
+	return (int)is_zero(t);
+}
+
+/* k = the big-endian scalar; 1 when 1 <= k < n, else 0, without a branch. */
+static uint64_t scalar_from_bytes(uint64_t k[4], const uint8_t b[32])
+{
+	limbs_from_bytes(k, b);
+	return lt(k, N) & (is_zero(k) ^ 1);
+}
+
+/*
+ * The field and point helpers leave partial products on the stack below
+ * their callers' frames; overwrite that region before returning to the
+ * caller (as libgcrypt's burn_stack does). noinline: its frame must be a new
+ * one, below the caller's.
+ */
+static __attribute__((noinline)) void burn_stack(void)
+{
+	uint8_t scratch[4096];
+	btpm_wipe(scratch, sizeof(scratch));
+}
+
+int btpm_p256_ecdh(const uint8_t priv[32], const uint8_t peer_x[32], const uint8_t peer_y[32],
+		   uint8_t z_x[32])
+{
+	if (!priv || !peer_x || !peer_y || !z_x)
+		return BTPM_E_ARG;
+	struct pt q, s;
+	uint64_t d[4];
+	fe zi;
+	int rc = BTPM_E_CRYPTO;
+	/* The point before the scalar: the same order of checks as the mbedTLS path. */
+	if (!pt_from_bytes(&q, peer_x, peer_y))
+		goto out;
+	rc = BTPM_E_ARG;
+	if (!scalar_from_bytes(d, priv))
+		goto out;
+	pt_mul(&s, &q, d);
+	fe_inv(zi, s.z);
+	pt_to_bytes(z_x, NULL, &s, zi);
+	/* At infinity (never for 1 <= d < n and a valid point), Z = 0: refused. */
+	rc = is_zero(s.z) ? BTPM_E_CRYPTO : 0;
+out:
+	btpm_wipe(d, sizeof(d));
+	btpm_wipe(&s, sizeof(s));
+	btpm_wipe(zi, sizeof(zi));
+	if (rc)
+		btpm_wipe(z_x, 32);
+	burn_stack();
+	return rc;
+}
+
+int btpm_p256_ecdh_ephemeral(const uint8_t peer_x[32], const uint8_t peer_y[32],
+			     uint8_t our_x[32], uint8_t our_y[32], uint8_t z_x[32])
+{
+	if (!peer_x || !peer_y || !our_x || !our_y || !z_x)
+		return BTPM_E_ARG;
+	struct pt q, pub, s;
+	uint64_t d[4];
+	uint8_t db[32];
+	fe zz, zi;
+	int rc = BTPM_E_CRYPTO;
+	if (!pt_from_bytes(&q, peer_x, peer_y))
+		goto out;
+	/*
+	 * d uniform in [1, n-1] (FIPS 186-4, B.4.2, testing candidates): 32 fresh
+	 * bytes until one is in range. n > 2^256 - 2^224, so a draw is rejected
+	 * with probability < 2^-32; 64 rejections in a row mean a broken source.
+	 */
+	for (int tries = 0;; tries++) {
+		if (tries == 64) {
+			rc = BTPM_E_CRYPTO;
+			goto out;
+		}
+		rc = btpm_random(db, sizeof(db));
+		if (rc)
+			goto out;
+		if (scalar_from_bytes(d, db))
+			break;
+	}
+	pt_mul_g(&pub, d);
+	pt_mul(&s, &q, d);
+	/* One inversion for both (Montgomery's trick): 1/Z1 = Z2 / (Z1 Z2), and back. */
+	fe_mul(zz, pub.z, s.z);
+	fe_inv(zz, zz);
+	fe_mul(zi, zz, s.z);
+	pt_to_bytes(our_x, our_y, &pub, zi);
+	fe_mul(zi, zz, pub.z);
+	pt_to_bytes(z_x, NULL, &s, zi);
+	rc = is_zero(pub.z) | is_zero(s.z) ? BTPM_E_CRYPTO : 0;
+out:
+	btpm_wipe(d, sizeof(d));
+	btpm_wipe(db, sizeof(db));
+	btpm_wipe(&pub, sizeof(pub));
+	btpm_wipe(&s, sizeof(s));
+	btpm_wipe(zz, sizeof(zz));
+	btpm_wipe(zi, sizeof(zi));
+	if (rc) {
+		btpm_wipe(our_x, 32);
+		btpm_wipe(our_y, 32);
+		btpm_wipe(z_x, 32);
+	}
+	burn_stack();
+	return rc;
+}
+
+#else /* no unsigned __int128: the callers keep using mbedTLS */
+
+int btpm_p256_ecdh(const uint8_t priv[32], const uint8_t peer_x[32], const uint8_t peer_y[32],
+		   uint8_t z_x[32])
+{
+	(void)priv;
+	(void)peer_x;
+	(void)peer_y;
+	(void)z_x;
+	return BTPM_E_UNSUPPORTED;
+}
+
+int btpm_p256_ecdh_ephemeral(const uint8_t peer_x[32], const uint8_t peer_y[32],
+			     uint8_t our_x[32], uint8_t our_y[32], uint8_t z_x[32])
+{
+	(void)peer_x;
+	(void)peer_y;
+	(void)our_x;
+	(void)our_y;
+	(void)z_x;
+	return BTPM_E_UNSUPPORTED;
+}
+
+#endif
