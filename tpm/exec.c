@@ -398,7 +398,15 @@ int btpm_exec(struct btpm *t, const struct btpm_cmd *c, const struct btpm_entity
 		rc = parse(t, &k, rlen, r);
 		if (!retryable(rc) || attempt + 1 >= BTPM_MAX_RETRIES)
 			break;
-		sleep_ms(rc == BTPM_RC_TESTING ? 50 : 5L << (attempt < 5 ? attempt : 5));
+		/*
+		 * The first resend at once: swtpm answers RETRY to the first
+		 * DA-protected authorization after a start-up, and a login would
+		 * otherwise sleep for nothing; then 5, 10, ... 160 ms apart.
+		 */
+		if (rc == BTPM_RC_TESTING)
+			sleep_ms(50);
+		else if (attempt)
+			sleep_ms(5L << (attempt - 1 < 5 ? attempt - 1 : 5));
 	}
 	btpm_wipe(t->cmd, len);
 	if (retryable(rc))
