@@ -235,7 +235,7 @@ $(FUZZ_BIN): $(BUILD)/fuzz/%: $(BUILD)/fuzz/%.o $(BUILD)/fuzz/common.o $(BUILD)/
 clean:
 	rm -rf build build-asan
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_BIN:=.d) $(BUILD)/pkcs11/export.d
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_BIN:=.d) $(TEST_LIB_OBJ:.o=.d) $(BUILD)/pkcs11/export.d
 
 # Keep intermediate objects (tests/lib) between runs.
 .SECONDARY:
@@ -269,4 +269,4 @@ bench: deps-check bench-deps all $(BENCH_BIN)
 	@bench/run-bench $(BENCH_ARGS)
 bench-soak: deps-check all $(BENCH_BIN)
 	@bench/run-bench --soak $(SOAK) $(BENCH_ARGS)
--include $(BENCH_BIN:=.d)
+-include $(BUILD)/bench/p11bench.d $(BUILD)/bench/proxy.d $(BUILD)/bench/nullp11.d
