@@ -27,6 +27,8 @@ struct swtpm {
 	char name[300]; /* "host:port" or the socket path, for messages */
 	int held;       /* btpm_hold: keep fd open after a command */
 	int fd;         /* the data connection while held, else -1 */
+	struct btpm_io_addr addr;      /* the data port's address, resolved once */
+	char wwhat[310], rwhat[310];   /* "write NAME", "read NAME" for messages */
 };
 
 static void drop(struct swtpm *s)
@@ -53,7 +55,6 @@ static int sw_transceive(struct btpm_transport *tr, const uint8_t *cmd, size_t c
 			 uint8_t *rsp, size_t rsp_cap, size_t *rsp_len)
 {
 	struct swtpm *s = (struct swtpm *)tr;
-	char what[320];
 	*rsp_len = 0;
 	tr->detail[0] = 0;
 	if (!cmd || cmd_len < 10 || !rsp) {
@@ -63,17 +64,13 @@ static int sw_transceive(struct btpm_transport *tr, const uint8_t *cmd, size_t c
 	long long deadline = btpm_now_ms() + tr->timeout_ms;
 	int rc = 0;
 	if (s->fd < 0)
-		rc = btpm_io_connect(s->cfg.host, s->cfg.port, s->cfg.path, deadline, &s->fd,
-				     tr->detail);
-	if (!rc) {
-		snprintf(what, sizeof(what), "write %s", s->name);
-		rc = btpm_io_write_all(s->fd, cmd, cmd_len, deadline, tr->detail, what);
-	}
-	if (!rc) {
-		snprintf(what, sizeof(what), "read %s", s->name);
+		rc = btpm_io_connect_memo(s->cfg.host, s->cfg.port, s->cfg.path, &s->addr,
+					  deadline, &s->fd, tr->detail);
+	if (!rc)
+		rc = btpm_io_write_all(s->fd, cmd, cmd_len, deadline, tr->detail, s->wwhat);
+	if (!rc)
 		rc = btpm_io_read_response(s->fd, rsp, rsp_cap, rsp_len, deadline, tr->detail,
-					   what);
-	}
+					   s->rwhat);
 	if (rc || !s->held) /* after a failure the stream may be out of step: start afresh */
 		drop(s);
 	if (rc == BTPM_E_TIMEOUT)
@@ -181,6 +178,8 @@ int btpm_swtpm_open(const struct btpm_tcti *cfg, struct btpm_transport **out, ch
 		snprintf(s->name, sizeof(s->name), "%s", cfg->path);
 	else
 		snprintf(s->name, sizeof(s->name), "%s:%u", cfg->host, (unsigned)cfg->port);
+	snprintf(s->wwhat, sizeof(s->wwhat), "write %s", s->name);
+	snprintf(s->rwhat, sizeof(s->rwhat), "read %s", s->name);
 	*out = &s->tr;
 	return 0;
 }

@@ -289,9 +289,18 @@ static int connect_unix(const char *path, long long deadline, int *fd, char *det
  * lookup itself is not bounded by the deadline: getaddrinfo() has no timeout,
  * and the hosts used with simulators are numeric or in /etc/hosts.
  */
-static int connect_tcp(const char *host, uint16_t port, long long deadline, int *fd, char *detail)
+static int connect_tcp(const char *host, uint16_t port, struct btpm_io_addr *memo,
+		       long long deadline, int *fd, char *detail)
 {
 	char what[BTPM_TRANSPORT_DETAIL], service[8];
+	/* the address that worked last time: no lookup, no formatting unless it fails */
+	if (memo && memo->valid) {
+		char quiet[BTPM_TRANSPORT_DETAIL];
+		if (!connect_one(memo->family, (const struct sockaddr *)memo->sa, memo->len, deadline,
+				 fd, quiet, "connect"))
+			goto connected;
+		memo->valid = 0;
+	}
 	snprintf(what, sizeof(what), "connect %s:%u", host, (unsigned)port);
 	snprintf(service, sizeof(service), "%u", (unsigned)port);
 	struct addrinfo hints, *res = NULL;
@@ -308,25 +317,38 @@ static int connect_tcp(const char *host, uint16_t port, long long deadline, int 
 	for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
 		rc = connect_one(ai->ai_family, ai->ai_addr, ai->ai_addrlen, deadline, fd, detail,
 				 what);
+		if (rc == 0 && memo && ai->ai_addrlen <= sizeof(memo->sa)) {
+			memo->family = ai->ai_family;
+			memo->len = (unsigned)ai->ai_addrlen;
+			memcpy(memo->sa, ai->ai_addr, ai->ai_addrlen);
+			memo->valid = 1;
+		}
 		if (rc == 0 || rc == BTPM_E_TIMEOUT)
 			break;
 	}
 	freeaddrinfo(res);
 	if (rc)
 		return rc;
+connected:
 	/* Commands and responses are single small writes; do not let Nagle hold them. */
 	int one = 1;
 	(void)setsockopt(*fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	return 0;
 }
 
-int btpm_io_connect(const char *host, uint16_t port, const char *path, long long deadline, int *fd,
-		    char *detail)
+int btpm_io_connect_memo(const char *host, uint16_t port, const char *path,
+			 struct btpm_io_addr *memo, long long deadline, int *fd, char *detail)
 {
 	*fd = -1;
 	if (path && *path)
 		return connect_unix(path, deadline, fd, detail);
 	if (!host || !*host || !port)
 		return fail(detail, BTPM_E_CONFIG, "connect", "no host and port or socket path");
-	return connect_tcp(host, port, deadline, fd, detail);
+	return connect_tcp(host, port, memo, deadline, fd, detail);
+}
+
+int btpm_io_connect(const char *host, uint16_t port, const char *path, long long deadline, int *fd,
+		    char *detail)
+{
+	return btpm_io_connect_memo(host, port, path, NULL, deadline, fd, detail);
 }

@@ -102,6 +102,22 @@ int btpm_io_read_response(int fd, uint8_t *rsp, size_t cap, size_t *len, long lo
 int btpm_io_connect(const char *host, uint16_t port, const char *path, long long deadline,
 		    int *fd, char *detail);
 /*
+ * The TCP address that last worked for a host:port, so that a transport that
+ * connects per command resolves the name once, not every time.
+ */
+struct btpm_io_addr {
+	int valid;
+	int family;
+	unsigned len; /* socklen_t */
+	unsigned char sa[128]; /* a struct sockaddr_storage */
+};
+/*
+ * btpm_io_connect, trying memo's address first; a failure there falls back
+ * to resolving host again, and memo then holds whatever address worked.
+ */
+int btpm_io_connect_memo(const char *host, uint16_t port, const char *path,
+			 struct btpm_io_addr *memo, long long deadline, int *fd, char *detail);
+/*
  * Check a response header's size field against the buffer: below 10 is
  * BTPM_E_MALFORMED, above cap BTPM_E_TOOBIG (for backends that read the
  * header themselves).
