@@ -2197,7 +2197,7 @@ static int mode_report(const char *mdpath, const char *jsonpath, int nfiles, cha
 		strncat(a, " of the incumbent's whole process", sizeof(a) - strlen(a) - 1);
 	snprintf(b, sizeof(b), "%s", okn2 ? ms(kn2, y, sizeof(y)) : "-");
 	row("`ssh-keygen -D` of a module that does no work (bench/nullp11.so: one EC key from "
-	    "memory, no TPM), measured right after", a, b, "-");
+	    "memory, no TPM), interleaved with the rows above", a, b, "-");
 	snprintf(a, sizeof(a), "%s", okn1 && ok1 ? ms(k1 - kn1, x, sizeof(x)) : "-");
 	snprintf(b, sizeof(b), "%s", okn2 && ok2 ? ms(k2 - kn2, y, sizeof(y)) : "-");
 	row("the module's own part: `ssh-keygen -D MODULE` minus the no-work module", a, b,
