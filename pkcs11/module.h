@@ -60,6 +60,7 @@ struct p11_slot {
 	off_t size;
 	struct btpm_tok_login login; /* shared by every session of this token (v2.40 4.x) */
 	unsigned long sessions, rw_sessions;
+	char file[sizeof(((struct btpm_store *)0)->dir) + 64]; /* its path; "" until needed */
 };
 
 /* A running operation; the buffers hold input until the final call. */

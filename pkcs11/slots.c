@@ -144,14 +144,18 @@ struct p11_slot *btpm_p11_slot(CK_SLOT_ID id)
 }
 
 /* Identity of the file tok was read from (DIR/tokens/SERIAL.token, store.h). */
-static int token_stat(const struct p11_slot *sl, struct stat *st)
+/* Every call on a token checks its file (another process may have changed it). */
+static int token_stat(struct p11_slot *sl, struct stat *st)
 {
-	char path[sizeof(btpm_p11_g.ctx.store.dir) + 64];
-	int n = snprintf(path, sizeof(path), "%s/tokens/%s.token", btpm_p11_g.ctx.store.dir,
-			 sl->serial);
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return -1;
-	return stat(path, st);
+	if (!sl->file[0]) {
+		int n = snprintf(sl->file, sizeof(sl->file), "%s/tokens/%s.token",
+				 btpm_p11_g.ctx.store.dir, sl->serial);
+		if (n < 0 || (size_t)n >= sizeof(sl->file)) {
+			sl->file[0] = 0;
+			return -1;
+		}
+	}
+	return stat(sl->file, st);
 }
 
 CK_RV btpm_p11_slot_load(struct p11_slot *sl, int force)
