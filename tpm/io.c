@@ -331,8 +331,7 @@ static int connect_tcp(const char *host, uint16_t port, struct btpm_io_addr *mem
 		return rc;
 connected:
 	/* Commands and responses are single small writes; do not let Nagle hold them. */
-	int one = 1;
-	(void)setsockopt(*fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	(void)setsockopt(*fd, IPPROTO_TCP, TCP_NODELAY, &(int){1}, sizeof(int));
 	return 0;
 }
 
