@@ -198,23 +198,41 @@ static CK_RV tpm_sign(struct p11_op *op, const uint8_t *data, size_t n, CK_BYTE_
 	return len == 2 * op->coord ? CKR_OK : CKR_FUNCTION_FAILED;
 }
 
-static CK_RV C_Sign(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen,
-		    CK_BYTE_PTR pSignature, CK_ULONG_PTR pulSignatureLen)
+/*
+ * Enter the module for a call that goes on with the session's operation at
+ * offset `which` (sign, verify, digest): CKR_OPERATION_NOT_INITIALIZED when
+ * none is running, and for a single-part call (C_Sign, C_Verify, C_Digest)
+ * CKR_OPERATION_ACTIVE after an Update, which only the Final call may end.
+ * On CKR_OK the module is entered: the caller ends with btpm_p11_leave().
+ */
+static CK_RV op_enter(CK_SESSION_HANDLE hSession, size_t which, int single_part,
+		      struct p11_op **opp)
 {
 	struct p11_session *s;
 	CK_RV rv = btpm_p11_enter_session(hSession, &s);
 	if (rv != CKR_OK)
 		return rv;
-	struct p11_op *op = &s->sign;
+	struct p11_op *op = (struct p11_op *)((char *)s + which);
+	if (!op->active)
+		rv = CKR_OPERATION_NOT_INITIALIZED;
+	else if (single_part && op->multi)
+		rv = CKR_OPERATION_ACTIVE;
+	if (rv != CKR_OK) {
+		btpm_p11_leave();
+		return rv;
+	}
+	*opp = op;
+	return CKR_OK;
+}
+
+static CK_RV C_Sign(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen,
+		    CK_BYTE_PTR pSignature, CK_ULONG_PTR pulSignatureLen)
+{
+	struct p11_op *op;
+	CK_RV rv = op_enter(hSession, offsetof(struct p11_session, sign), 1, &op);
+	if (rv != CKR_OK)
+		return rv;
 	int done = 0;
-	if (!op->active) {
-		btpm_p11_leave();
-		return CKR_OPERATION_NOT_INITIALIZED;
-	}
-	if (op->multi) {
-		btpm_p11_leave();
-		return CKR_OPERATION_ACTIVE; /* C_Sign cannot finish a multi-part operation */
-	}
 	if (!pulSignatureLen || (!pData && ulDataLen))
 		rv = CKR_ARGUMENTS_BAD;
 	else
@@ -237,20 +255,17 @@ static CK_RV C_Sign(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDa
 static CK_RV op_update(CK_SESSION_HANDLE hSession, size_t which, CK_BYTE_PTR pPart,
 		       CK_ULONG ulPartLen)
 {
-	struct p11_session *s;
-	CK_RV rv = btpm_p11_enter_session(hSession, &s);
+	struct p11_op *op;
+	CK_RV rv = op_enter(hSession, which, 0, &op);
 	if (rv != CKR_OK)
 		return rv;
-	struct p11_op *op = (struct p11_op *)((char *)s + which);
-	if (!op->active)
-		rv = CKR_OPERATION_NOT_INITIALIZED;
-	else if (!op->hash)
+	if (!op->hash)
 		rv = CKR_FUNCTION_NOT_SUPPORTED; /* CKM_ECDSA is single-part only */
 	else if (!pPart && ulPartLen)
 		rv = CKR_ARGUMENTS_BAD;
 	else
 		rv = op_append(op, pPart, ulPartLen);
-	if (rv != CKR_OK && rv != CKR_OPERATION_NOT_INITIALIZED)
+	if (rv != CKR_OK)
 		btpm_p11_op_end(op);
 	btpm_p11_leave();
 	return rv;
@@ -264,16 +279,11 @@ static CK_RV C_SignUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULON
 static CK_RV C_SignFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature,
 			 CK_ULONG_PTR pulSignatureLen)
 {
-	struct p11_session *s;
-	CK_RV rv = btpm_p11_enter_session(hSession, &s);
+	struct p11_op *op;
+	CK_RV rv = op_enter(hSession, offsetof(struct p11_session, sign), 0, &op);
 	if (rv != CKR_OK)
 		return rv;
-	struct p11_op *op = &s->sign;
 	int done = 0;
-	if (!op->active) {
-		btpm_p11_leave();
-		return CKR_OPERATION_NOT_INITIALIZED;
-	}
 	if (!pulSignatureLen)
 		rv = CKR_ARGUMENTS_BAD;
 	else if (!op->hash)
@@ -357,19 +367,10 @@ static CK_RV verify(const struct p11_op *op, const uint8_t *data, size_t n, cons
 static CK_RV C_Verify(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen,
 		      CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen)
 {
-	struct p11_session *s;
-	CK_RV rv = btpm_p11_enter_session(hSession, &s);
+	struct p11_op *op;
+	CK_RV rv = op_enter(hSession, offsetof(struct p11_session, verify), 1, &op);
 	if (rv != CKR_OK)
 		return rv;
-	struct p11_op *op = &s->verify;
-	if (!op->active) {
-		btpm_p11_leave();
-		return CKR_OPERATION_NOT_INITIALIZED;
-	}
-	if (op->multi) {
-		btpm_p11_leave();
-		return CKR_OPERATION_ACTIVE;
-	}
 	rv = !pData && ulDataLen ? CKR_ARGUMENTS_BAD
 				 : verify(op, pData, ulDataLen, pSignature, ulSignatureLen);
 	btpm_p11_op_end(op);
@@ -385,15 +386,10 @@ static CK_RV C_VerifyUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_UL
 static CK_RV C_VerifyFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature,
 			   CK_ULONG ulSignatureLen)
 {
-	struct p11_session *s;
-	CK_RV rv = btpm_p11_enter_session(hSession, &s);
+	struct p11_op *op;
+	CK_RV rv = op_enter(hSession, offsetof(struct p11_session, verify), 0, &op);
 	if (rv != CKR_OK)
 		return rv;
-	struct p11_op *op = &s->verify;
-	if (!op->active) {
-		btpm_p11_leave();
-		return CKR_OPERATION_NOT_INITIALIZED;
-	}
 	rv = !op->hash ? CKR_FUNCTION_NOT_SUPPORTED
 		       : verify(op, op->buf, op->len, pSignature, ulSignatureLen);
 	btpm_p11_op_end(op);
@@ -444,20 +440,11 @@ static CK_RV digest_out(struct p11_op *op, const uint8_t *data, size_t n, CK_BYT
 static CK_RV C_Digest(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen,
 		      CK_BYTE_PTR pDigest, CK_ULONG_PTR pulDigestLen)
 {
-	struct p11_session *s;
-	CK_RV rv = btpm_p11_enter_session(hSession, &s);
+	struct p11_op *op;
+	CK_RV rv = op_enter(hSession, offsetof(struct p11_session, digest), 1, &op);
 	if (rv != CKR_OK)
 		return rv;
-	struct p11_op *op = &s->digest;
 	int done = 0;
-	if (!op->active) {
-		btpm_p11_leave();
-		return CKR_OPERATION_NOT_INITIALIZED;
-	}
-	if (op->multi) {
-		btpm_p11_leave();
-		return CKR_OPERATION_ACTIVE;
-	}
 	if (!pulDigestLen || (!pData && ulDataLen))
 		rv = CKR_ARGUMENTS_BAD;
 	else
@@ -476,16 +463,11 @@ static CK_RV C_DigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_UL
 static CK_RV C_DigestFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pDigest,
 			   CK_ULONG_PTR pulDigestLen)
 {
-	struct p11_session *s;
-	CK_RV rv = btpm_p11_enter_session(hSession, &s);
+	struct p11_op *op;
+	CK_RV rv = op_enter(hSession, offsetof(struct p11_session, digest), 0, &op);
 	if (rv != CKR_OK)
 		return rv;
-	struct p11_op *op = &s->digest;
 	int done = 0;
-	if (!op->active) {
-		btpm_p11_leave();
-		return CKR_OPERATION_NOT_INITIALIZED;
-	}
 	if (!pulDigestLen)
 		rv = CKR_ARGUMENTS_BAD;
 	else
