@@ -40,16 +40,54 @@ struct pt {
 };
 
 /*
+ * The part Algorithms 4 and 5 share, operation for operation: from
+ * Z3 <- b * zz on, with zz = Z1 Z2 (Algorithm 4) or Z1 (Algorithm 5, Z2 = 1).
+ * zz is read before r is written, so r may alias the point zz belongs to.
+ */
+static void add_tail(struct pt *r, fe t0, fe t1, const fe t3, const fe t4, fe y3,
+		     const fe zz)
+{
+	fe t2, x3, z3;
+	fe_mul(z3, BM, zz);
+	fe_sub(x3, y3, z3);
+	fe_add(z3, x3, x3);
+	fe_add(x3, x3, z3);
+	fe_sub(z3, t1, x3);
+	fe_add(x3, t1, x3);
+	fe_mul(y3, BM, y3);
+	fe_add(t1, zz, zz);
+	fe_add(t2, t1, zz);
+	fe_sub(y3, y3, t2);
+	fe_sub(y3, y3, t0);
+	fe_add(t1, y3, y3);
+	fe_add(y3, t1, y3);
+	fe_add(t1, t0, t0);
+	fe_add(t0, t1, t0);
+	fe_sub(t0, t0, t2);
+	fe_mul(t1, t4, y3);
+	fe_mul(t2, t0, y3);
+	fe_mul(y3, x3, z3);
+	fe_add(y3, y3, t2);
+	fe_mul(x3, t3, x3);
+	fe_sub(r->x, x3, t1);
+	fe_mul(z3, t4, z3);
+	fe_mul(t1, t3, t0);
+	fe_add(r->z, z3, t1);
+	memcpy(r->y, y3, sizeof(fe));
+}
+
+/*
  * The three formulas below are the paper's algorithms operation for operation,
- * in its order and with its names (t0..t4, X3 Y3 Z3 as x3 y3 z3); multiplying
- * by b is a multiplication by the constant BM.
+ * in its order and with its names (t0..t4, X3 Y3 Z3 as x3 y3 z3), the first
+ * two ending in add_tail above; multiplying by b is a multiplication by the
+ * constant BM.
  *
  * r = a + b, Renes-Costello-Batina Algorithm 4 (a = -3): 12M + 2 m_b, complete.
  * r may alias a or b.
  */
 static void pt_add(struct pt *r, const struct pt *a, const struct pt *b)
 {
-	fe t0, t1, t2, t3, t4, x3, y3, z3;
+	fe t0, t1, t2, t3, t4, x3, y3;
 	fe_mul(t0, a->x, b->x);
 	fe_mul(t1, a->y, b->y);
 	fe_mul(t2, a->z, b->z);
@@ -68,32 +106,7 @@ static void pt_add(struct pt *r, const struct pt *a, const struct pt *b)
 	fe_mul(x3, x3, y3);
 	fe_add(y3, t0, t2);
 	fe_sub(y3, x3, y3);
-	fe_mul(z3, BM, t2);
-	fe_sub(x3, y3, z3);
-	fe_add(z3, x3, x3);
-	fe_add(x3, x3, z3);
-	fe_sub(z3, t1, x3);
-	fe_add(x3, t1, x3);
-	fe_mul(y3, BM, y3);
-	fe_add(t1, t2, t2);
-	fe_add(t2, t1, t2);
-	fe_sub(y3, y3, t2);
-	fe_sub(y3, y3, t0);
-	fe_add(t1, y3, y3);
-	fe_add(y3, t1, y3);
-	fe_add(t1, t0, t0);
-	fe_add(t0, t1, t0);
-	fe_sub(t0, t0, t2);
-	fe_mul(t1, t4, y3);
-	fe_mul(t2, t0, y3);
-	fe_mul(y3, x3, z3);
-	fe_add(y3, y3, t2);
-	fe_mul(x3, t3, x3);
-	fe_sub(r->x, x3, t1);
-	fe_mul(z3, t4, z3);
-	fe_mul(t1, t3, t0);
-	fe_add(r->z, z3, t1);
-	memcpy(r->y, y3, sizeof(fe));
+	add_tail(r, t0, t1, t3, t4, y3, t2);
 }
 
 /* r = 2a, Renes-Costello-Batina Algorithm 6 (a = -3): 8M + 3S + 2 m_b. r may alias a. */
@@ -144,7 +157,7 @@ static void pt_dbl(struct pt *r, const struct pt *a)
  */
 static void pt_madd(struct pt *r, const struct pt *a, const struct p256_aff *b)
 {
-	fe t0, t1, t2, t3, t4, x3, y3, z3;
+	fe t0, t1, t3, t4, y3;
 	fe_mul(t0, a->x, b->x);
 	fe_mul(t1, a->y, b->y);
 	fe_add(t3, b->x, b->y);
@@ -156,32 +169,7 @@ static void pt_madd(struct pt *r, const struct pt *a, const struct p256_aff *b)
 	fe_add(t4, t4, a->y);
 	fe_mul(y3, b->x, a->z);
 	fe_add(y3, y3, a->x);
-	fe_mul(z3, BM, a->z);
-	fe_sub(x3, y3, z3);
-	fe_add(z3, x3, x3);
-	fe_add(x3, x3, z3);
-	fe_sub(z3, t1, x3);
-	fe_add(x3, t1, x3);
-	fe_mul(y3, BM, y3);
-	fe_add(t1, a->z, a->z);
-	fe_add(t2, t1, a->z);
-	fe_sub(y3, y3, t2);
-	fe_sub(y3, y3, t0);
-	fe_add(t1, y3, y3);
-	fe_add(y3, t1, y3);
-	fe_add(t1, t0, t0);
-	fe_add(t0, t1, t0);
-	fe_sub(t0, t0, t2);
-	fe_mul(t1, t4, y3);
-	fe_mul(t2, t0, y3);
-	fe_mul(y3, x3, z3);
-	fe_add(y3, y3, t2);
-	fe_mul(x3, t3, x3);
-	fe_sub(r->x, x3, t1);
-	fe_mul(z3, t4, z3);
-	fe_mul(t1, t3, t0);
-	fe_add(r->z, z3, t1);
-	memcpy(r->y, y3, sizeof(fe));
+	add_tail(r, t0, t1, t3, t4, y3, a->z);
 }
 
 static void pt_cmov(struct pt *r, const struct pt *a, uint64_t mask)
