@@ -109,8 +109,7 @@ static void os_unlock(void)
 static void os_lock_reset(void)
 {
 	pthread_mutex_init(&g_os.m, NULL);
-	for (int i = 0; i < TURN_SLOTS; i++)
-		pthread_cond_init(&g_os.turn[i], NULL);
+	os_lock_init();
 	atomic_store(&g_os.next, 0);
 	atomic_store(&g_os.serving, 0);
 }

@@ -519,6 +519,17 @@ static struct key th_keys[2];
 static atomic_int th_bad, th_done;
 static char th_why[THREADS][256];
 
+/* n threads, thread i running fn((void *)i); returns when all have ended. */
+static void run_threads(void *(*fn)(void *), int n)
+{
+	pthread_t th[THREADS];
+	ck_assert_int_le(n, THREADS);
+	for (int i = 0; i < n; i++)
+		ck_assert_int_eq(pthread_create(&th[i], NULL, fn, (void *)(intptr_t)i), 0);
+	for (int i = 0; i < n; i++)
+		pthread_join(th[i], NULL);
+}
+
 static void *signer(void *arg)
 {
 	int id = (int)(intptr_t)arg;
@@ -553,12 +564,8 @@ START_TEST(threads_sign_through_one_module)
 	struct key all[4];
 	ck_assert_uint_eq(keys_of(s, all, 4), 2);
 	memcpy(th_keys, all, sizeof(th_keys));
-	pthread_t th[THREADS];
 	long long t0 = ms_now();
-	for (int i = 0; i < THREADS; i++)
-		ck_assert_int_eq(pthread_create(&th[i], NULL, signer, (void *)(intptr_t)i), 0);
-	for (int i = 0; i < THREADS; i++)
-		pthread_join(th[i], NULL);
+	run_threads(signer, THREADS);
 	for (int i = 0; i < THREADS; i++)
 		ck_assert_msg(!th_why[i][0], "thread %d: %s", i, th_why[i]);
 	ck_assert_int_eq(atomic_load(&th_bad), 0);
@@ -623,11 +630,7 @@ START_TEST(threads_take_turns)
 	struct key all[4];
 	ck_assert_uint_ge(keys_of(s, all, 4), 1);
 	th_keys[0] = all[0];
-	pthread_t th[TURN_THREADS];
-	for (int i = 0; i < TURN_THREADS; i++)
-		ck_assert_int_eq(pthread_create(&th[i], NULL, turn_taker, (void *)(intptr_t)i), 0);
-	for (int i = 0; i < TURN_THREADS; i++)
-		pthread_join(th[i], NULL);
+	run_threads(turn_taker, TURN_THREADS);
 	ck_assert_int_eq(atomic_load(&turn_bad), 0);
 	int total = atomic_load(&turn_seq_len);
 	ck_assert_int_eq(total, TURN_THREADS * TURN_SIGNS);
