@@ -105,6 +105,24 @@ void btpm_tok_after_fork(struct btpm_tok_ctx *c)
 	}
 }
 
+/*
+ * The primary key the SRK template gives on this TPM, loaded (the same seed
+ * gives the same key): created under the owner hierarchy, whose auth is empty.
+ */
+static int srk_from_template(struct btpm_tok_ctx *c, struct btpm_entity *srk,
+			     struct btpm_public *pub)
+{
+	struct btpm_public tmpl;
+	struct btpm_entity owner;
+	struct btpm_session pw;
+	btpm_session_password(&pw);
+	btpm_entity_permanent(&owner, BTPM_RH_OWNER, NULL, 0);
+	int rc = btpm_template_srk(&tmpl);
+	if (!rc)
+		rc = btpm_create_primary(c->t, &pw, &owner, &tmpl, srk, pub);
+	return rc;
+}
+
 int btpm_tok_need_srk(struct btpm_tok_ctx *c)
 {
 	if (!c->have_global) {
@@ -116,14 +134,9 @@ int btpm_tok_need_srk(struct btpm_tok_ctx *c)
 	if (rc || c->srk.handle)
 		return rc;
 	/* Transient SRK: re-create it from the template; it must be the pinned key. */
-	struct btpm_public tmpl, pub;
-	struct btpm_entity owner, srk;
-	struct btpm_session pw;
-	btpm_session_password(&pw);
-	btpm_entity_permanent(&owner, BTPM_RH_OWNER, NULL, 0);
-	rc = btpm_template_srk(&tmpl);
-	if (!rc)
-		rc = btpm_create_primary(c->t, &pw, &owner, &tmpl, &srk, &pub);
+	struct btpm_public pub;
+	struct btpm_entity srk;
+	rc = srk_from_template(c, &srk, &pub);
 	if (rc)
 		return rc;
 	if (srk.name.size != c->srk.name.size ||
@@ -237,16 +250,13 @@ int btpm_tok_init(struct btpm_tok_ctx *c, uint32_t srk_handle)
 	int rc = btpm_tok_tpm(c);
 	if (rc)
 		return rc;
-	struct btpm_public tmpl, pub;
+	struct btpm_public pub;
 	struct btpm_entity owner, srk;
 	struct btpm_session pw;
 	struct btpm_read_public there;
 	btpm_session_password(&pw);
 	btpm_entity_permanent(&owner, BTPM_RH_OWNER, NULL, 0);
-	rc = btpm_template_srk(&tmpl);
-	/* The key the template gives on this TPM (the same seed gives the same key). */
-	if (!rc)
-		rc = btpm_create_primary(c->t, &pw, &owner, &tmpl, &srk, &pub);
+	rc = srk_from_template(c, &srk, &pub);
 	if (rc)
 		return rc;
 	if (c->have_global && !btpm_tok_same_public(&c->g.srk_public, pub.area, pub.size)) {

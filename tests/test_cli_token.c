@@ -101,6 +101,21 @@ START_TEST(workflow)
 }
 END_TEST
 
+/* A transient SRK: each command re-creates it from the template and checks it is the pinned one. */
+START_TEST(transient_srk)
+{
+	ck_assert_int_eq(cli("init --transient"), 0);
+	assert_has(out, "transient (re-created from the template)");
+	assert_has(out, "pinned");
+	ck_assert_int_eq(cli("addtoken --label=tr --userpin=1234 --sopin=5678"), 0);
+	ck_assert_int_eq(cli("addkey --label=tr --userpin=1234 --algorithm=ecc256"), 0);
+	assert_has(out, "key 'tr' (ECC NIST P-256) created in token 'tr'");
+	ck_assert_int_eq(cli("changepin --label=tr --user --old=1234 --new=4321"), 0);
+	assert_has(out, "user PIN of token 'tr' changed");
+	ck_assert_int_eq(cli("changepin --label=tr --user --old=4321 --new=1234"), 0);
+}
+END_TEST
+
 START_TEST(pins_from_files_and_changes)
 {
 	char pinfile[600];
@@ -187,6 +202,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tc, fresh, NULL);
 	tcase_set_timeout(tc, 180);
 	tcase_add_test(tc, workflow);
+	tcase_add_test(tc, transient_srk);
 	tcase_add_test(tc, pins_from_files_and_changes);
 	tcase_add_test(tc, wrong_pin_then_reset);
 	tcase_add_test(tc, errors_are_clear);
