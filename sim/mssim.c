@@ -32,19 +32,6 @@ struct mssim {
 	char name[160]; /* "host:port", for messages */
 };
 
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* The framed response: size, the TPM response itself, then the 0 acknowledgement. */
 static int read_framed(int fd, uint8_t *rsp, size_t cap, size_t *len, long long deadline,
 		       char *detail, const char *what)
@@ -53,7 +40,7 @@ static int read_framed(int fd, uint8_t *rsp, size_t cap, size_t *len, long long 
 	int rc = btpm_io_read_exact(fd, w, sizeof(w), deadline, detail, what);
 	if (rc)
 		return rc;
-	uint32_t size = get_be32(w);
+	uint32_t size = btpm_be32_get(w);
 	if (size < 10) {
 		btpm_io_detail(detail,
 			       "%s: framed response of %u bytes is shorter than a TPM header", what,
@@ -66,16 +53,16 @@ static int read_framed(int fd, uint8_t *rsp, size_t cap, size_t *len, long long 
 		return BTPM_E_TOOBIG;
 	}
 	rc = btpm_io_read_exact(fd, rsp, size, deadline, detail, what);
-	if (!rc && get_be32(rsp + 2) != size) {
+	if (!rc && btpm_be32_get(rsp + 2) != size) {
 		btpm_io_detail(detail, "%s: frame says %u bytes, TPM header says %u", what,
-			       (unsigned)size, (unsigned)get_be32(rsp + 2));
+			       (unsigned)size, (unsigned)btpm_be32_get(rsp + 2));
 		rc = BTPM_E_MALFORMED;
 	}
 	if (!rc)
 		rc = btpm_io_read_exact(fd, w, sizeof(w), deadline, detail, what);
-	if (!rc && get_be32(w) != 0) {
+	if (!rc && btpm_be32_get(w) != 0) {
 		btpm_io_detail(detail, "%s: acknowledgement 0x%08x after the response, expected 0",
-			       what, (unsigned)get_be32(w));
+			       what, (unsigned)btpm_be32_get(w));
 		rc = BTPM_E_MALFORMED;
 	}
 	if (!rc)
@@ -97,9 +84,9 @@ static int ms_transceive(struct btpm_transport *tr, const uint8_t *cmd, size_t c
 		return BTPM_E_ARG;
 	}
 	long long deadline = btpm_now_ms() + tr->timeout_ms;
-	put_be32(hdr, MS_SEND_COMMAND);
+	btpm_be32_put(hdr, MS_SEND_COMMAND);
 	hdr[4] = 0; /* locality 0 */
-	put_be32(hdr + 5, (uint32_t)cmd_len);
+	btpm_be32_put(hdr + 5, (uint32_t)cmd_len);
 	int rc = btpm_io_connect(m->cfg.host, m->cfg.port, NULL, deadline, &fd, tr->detail);
 	if (!rc) {
 		snprintf(what, sizeof(what), "write %s", m->name);
@@ -123,13 +110,13 @@ static int signal_one(int fd, uint32_t sig, const char *name, long long deadline
 		      const char *what)
 {
 	uint8_t w[4];
-	put_be32(w, sig);
+	btpm_be32_put(w, sig);
 	int rc = btpm_io_write_all(fd, w, sizeof(w), deadline, detail, what);
 	if (!rc)
 		rc = btpm_io_read_exact(fd, w, sizeof(w), deadline, detail, what);
-	if (!rc && get_be32(w) != 0) {
+	if (!rc && btpm_be32_get(w) != 0) {
 		btpm_io_detail(detail, "%s: %s answered 0x%08x, expected 0", what, name,
-			       (unsigned)get_be32(w));
+			       (unsigned)btpm_be32_get(w));
 		rc = BTPM_E_SIM;
 	}
 	return rc;

@@ -38,19 +38,6 @@ static void drop(struct swtpm *s)
 	s->fd = -1;
 }
 
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 static int sw_transceive(struct btpm_transport *tr, const uint8_t *cmd, size_t cmd_len,
 			 uint8_t *rsp, size_t rsp_cap, size_t *rsp_len)
 {
@@ -119,8 +106,8 @@ static int sw_power_on(struct btpm_transport *tr)
 		rc = btpm_io_connect(s->cfg.host, (uint16_t)(s->cfg.port + 1), NULL, deadline, &fd,
 				     tr->detail);
 	}
-	put_be32(req, SWTPM_CMD_INIT);
-	put_be32(req + 4, 0);
+	btpm_be32_put(req, SWTPM_CMD_INIT);
+	btpm_be32_put(req + 4, 0);
 	if (!rc)
 		rc = btpm_io_write_all(fd, req, sizeof(req), deadline, tr->detail, what);
 	/* The answer is a ptm_res: 0 or the TPM_RC of the failed initialization. */
@@ -128,9 +115,9 @@ static int sw_power_on(struct btpm_transport *tr)
 		rc = btpm_io_read_exact(fd, res, sizeof(res), deadline, tr->detail, what);
 	if (fd >= 0)
 		close(fd);
-	if (!rc && get_be32(res)) {
+	if (!rc && btpm_be32_get(res)) {
 		btpm_io_detail(tr->detail, "%s: CMD_INIT failed with result 0x%08x", what,
-			       (unsigned)get_be32(res));
+			       (unsigned)btpm_be32_get(res));
 		rc = BTPM_E_SIM;
 	}
 	if (rc == BTPM_E_TIMEOUT)

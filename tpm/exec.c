@@ -70,20 +70,12 @@ static int put_name(struct btpm_iov *v, uint8_t *scratch, const struct btpm_enti
 	return 0;
 }
 
-static void be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 /* cpHash = H(commandCode || Names || parameters) (Part 1, 18.7). */
 static int cp_hash(struct btpm *t, struct call *k)
 {
 	struct btpm_iov v[2 + 3];
 	uint8_t cc[4], names[3][4];
-	be32(cc, k->c->cc);
+	btpm_be32_put(cc, k->c->cc);
 	v[0] = (struct btpm_iov){cc, 4};
 	for (unsigned i = 0; i < k->c->handles; i++)
 		if (put_name(&v[1 + i], names[i], k->handles[i])) {
@@ -130,7 +122,7 @@ static int put_auth_area(struct btpm_buf *b, struct call *k)
 		btpm_put_tpm2b(b, hmac, sizeof(hmac));
 	}
 	if (!b->err)
-		be32(b->p + mark, (uint32_t)(b->off - mark - 4));
+		btpm_be32_put(b->p + mark, (uint32_t)(b->off - mark - 4));
 	return 0;
 }
 
@@ -151,7 +143,7 @@ static int build(struct btpm *t, struct call *k, size_t *len)
 	btpm_put_bytes(&b, t->param, t->pb.off);
 	if (b.err)
 		return b.err;
-	be32(t->cmd + 2, (uint32_t)b.off);
+	btpm_be32_put(t->cmd + 2, (uint32_t)b.off);
 	*len = b.off;
 	return 0;
 }
@@ -168,7 +160,7 @@ static int check_auth_area(struct call *k, struct btpm_buf *b,
 	if (k->hmac) {
 		/* rpHash = H(responseCode || commandCode || parameters) (Part 1, 18.8) */
 		uint8_t rc_cc[8] = {0};
-		be32(rc_cc + 4, k->c->cc);
+		btpm_be32_put(rc_cc + 4, k->c->cc);
 		const struct btpm_iov v[2] = {{rc_cc, 8}, {rparams, rplen}};
 		rc = btpm_hash_v(BTPM_ALG_SHA256, rp_hash, v, 2);
 		if (rc)

@@ -169,7 +169,7 @@ int btpm_io_read_exact(int fd, void *p, size_t n, long long deadline, char *deta
 /* responseSize, the big-endian UINT32 at offset 2 of the header (Part 1, 18.4). */
 static uint32_t header_size(const uint8_t *h)
 {
-	return (uint32_t)h[2] << 24 | (uint32_t)h[3] << 16 | (uint32_t)h[4] << 8 | h[5];
+	return btpm_be32_get(h + 2);
 }
 
 int btpm_io_check_header(const uint8_t *hdr, size_t cap, char *detail, const char *what)

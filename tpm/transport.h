@@ -82,6 +82,20 @@ int btpm_swtpm_open(const struct btpm_tcti *cfg, struct btpm_transport **out, ch
 int btpm_mssim_open(const struct btpm_tcti *cfg, struct btpm_transport **out, char *err,
 		    size_t errcap);
 
+/* Big-endian 32-bit words: TPM headers (Part 1, 18), the simulators' framing. */
+static inline void btpm_be32_put(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static inline uint32_t btpm_be32_get(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
 /*
  * Helpers shared by the backends (tpm/io.c): wait for fd readiness with the
  * deadline, write all bytes, read exactly n bytes. Each returns 0 or a
