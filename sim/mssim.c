@@ -30,6 +30,8 @@ struct mssim {
 	struct btpm_transport tr; /* first, so the transport pointer is the struct's */
 	struct btpm_tcti cfg;
 	char name[160]; /* "host:port", for messages */
+	struct btpm_io_addr addr;    /* the command port's address, resolved once */
+	char wwhat[170], rwhat[170]; /* "write NAME", "read NAME" for messages */
 };
 
 /* The framed response: size, the TPM response itself, then the 0 acknowledgement. */
@@ -74,7 +76,6 @@ static int ms_transceive(struct btpm_transport *tr, const uint8_t *cmd, size_t c
 			 uint8_t *rsp, size_t rsp_cap, size_t *rsp_len)
 {
 	struct mssim *m = (struct mssim *)tr;
-	char what[200];
 	uint8_t hdr[9];
 	int fd = -1;
 	*rsp_len = 0;
@@ -87,17 +88,14 @@ static int ms_transceive(struct btpm_transport *tr, const uint8_t *cmd, size_t c
 	btpm_be32_put(hdr, MS_SEND_COMMAND);
 	hdr[4] = 0; /* locality 0 */
 	btpm_be32_put(hdr + 5, (uint32_t)cmd_len);
-	int rc = btpm_io_connect(m->cfg.host, m->cfg.port, NULL, deadline, &fd, tr->detail);
-	if (!rc) {
-		snprintf(what, sizeof(what), "write %s", m->name);
-		rc = btpm_io_write_all(fd, hdr, sizeof(hdr), deadline, tr->detail, what);
-	}
+	int rc = btpm_io_connect_memo(m->cfg.host, m->cfg.port, NULL, &m->addr, deadline, &fd,
+				      tr->detail);
 	if (!rc)
-		rc = btpm_io_write_all(fd, cmd, cmd_len, deadline, tr->detail, what);
-	if (!rc) {
-		snprintf(what, sizeof(what), "read %s", m->name);
-		rc = read_framed(fd, rsp, rsp_cap, rsp_len, deadline, tr->detail, what);
-	}
+		rc = btpm_io_write_all(fd, hdr, sizeof(hdr), deadline, tr->detail, m->wwhat);
+	if (!rc)
+		rc = btpm_io_write_all(fd, cmd, cmd_len, deadline, tr->detail, m->wwhat);
+	if (!rc)
+		rc = read_framed(fd, rsp, rsp_cap, rsp_len, deadline, tr->detail, m->rwhat);
 	if (fd >= 0)
 		close(fd);
 	if (rc == BTPM_E_TIMEOUT)
@@ -172,6 +170,8 @@ int btpm_mssim_open(const struct btpm_tcti *cfg, struct btpm_transport **out, ch
 	m->tr.close = ms_close;
 	m->tr.timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : BTPM_DEFAULT_TIMEOUT_MS;
 	snprintf(m->name, sizeof(m->name), "%s:%u", cfg->host, (unsigned)cfg->port);
+	snprintf(m->wwhat, sizeof(m->wwhat), "write %s", m->name);
+	snprintf(m->rwhat, sizeof(m->rwhat), "read %s", m->name);
 	*out = &m->tr;
 	return 0;
 }
