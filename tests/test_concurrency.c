@@ -127,10 +127,8 @@ static void suite_up(void)
 
 static void suite_down(void)
 {
-	char cmd[128];
 	btpm_test_sim_stop(&sim);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", base);
-	btpm_test_sh(cmd, 30, NULL, 0, NULL, 0);
+	btpm_test_rmtree(base, 30);
 }
 
 static void test_up(void)
@@ -328,7 +326,6 @@ static void chardev_start(void)
 
 static void chardev_stop(void)
 {
-	char cmd[128];
 	if (dev_fd >= 0)
 		close(dev_fd);
 	if (dev_pid > 0) {
@@ -338,10 +335,8 @@ static void chardev_stop(void)
 		if (kill(dev_pid, SIGKILL) == 0)
 			waitpid(dev_pid, &st, 0);
 	}
-	if (dev_dir[0]) {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dev_dir);
-		btpm_test_sh(cmd, 10, NULL, 0, NULL, 0);
-	}
+	if (dev_dir[0])
+		btpm_test_rmtree(dev_dir, 10);
 	dev_fd = -1;
 	dev_pid = -1;
 	dev_dir[0] = 0;

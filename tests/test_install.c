@@ -116,12 +116,6 @@ static void tmpdir(char *dir, size_t cap, const char *what)
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 }
 
-static void rmtree(const char *dir)
-{
-	char cmd[600];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	btpm_test_sh(cmd, 60, NULL, 0, NULL, 0);
-}
 
 /* Every file and link under dir as "MODE PATH" lines, sorted. */
 static void tree(const char *dir, char *buf, size_t cap)
@@ -270,7 +264,7 @@ START_TEST(install_layout)
 	ck_assert_str_eq(got, "");
 	snprintf(file, sizeof(file), "%s/usr/include/baretpm", dest);
 	ck_assert_int_ne(access(file, F_OK), 0);
-	rmtree(base);
+	btpm_test_rmtree(base, 60);
 }
 END_TEST
 
@@ -315,7 +309,7 @@ START_TEST(install_dirs)
 	     base);
 	tree(file, got, sizeof(got));
 	ck_assert_str_eq(got, "");
-	rmtree(base);
+	btpm_test_rmtree(base, 60);
 }
 END_TEST
 
@@ -405,7 +399,7 @@ START_TEST(static_program)
 	SH_OK(60, "BARETPM_STORE='%s/store' BARETPM_TCTI='%s' '%s' listtokens", base, sim.tcti,
 	      btpm_test_cli());
 	assert_has(out, "label: static-test\n  user-pin: set\n  keys: 1\n");
-	rmtree(base);
+	btpm_test_rmtree(base, 60);
 #endif
 }
 END_TEST
@@ -459,7 +453,7 @@ START_TEST(p11kit_sees_token)
 	} else {
 		printf("p11kit_sees_token: no p11-kit-proxy.so or pkcs11-tool, proxy not checked\n");
 	}
-	rmtree(base);
+	btpm_test_rmtree(base, 60);
 #endif
 }
 END_TEST

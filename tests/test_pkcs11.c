@@ -847,8 +847,6 @@ int main(void)
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", base);
-	btpm_test_sh(cmd, 30, NULL, 0, NULL, 0);
+	btpm_test_rmtree(base, 30);
 	return failed ? 1 : 0;
 }

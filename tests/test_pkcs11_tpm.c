@@ -88,10 +88,8 @@ static void suite_up(void)
 
 static void suite_down(void)
 {
-	char cmd[128];
 	btpm_test_sim_stop(&sim);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", base);
-	btpm_test_sh(cmd, 30, NULL, 0, NULL, 0);
+	btpm_test_rmtree(base, 30);
 }
 
 /* Before and after each test: whatever a failed test left is flushed. */

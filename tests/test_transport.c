@@ -407,7 +407,6 @@ static void start_chardev(void)
 
 static void stop_chardev(void)
 {
-	char cmd[128];
 	if (chardev_fd >= 0)
 		close(chardev_fd); /* swtpm chardev exits when its peer goes away */
 	if (chardev_pid > 0) {
@@ -417,10 +416,8 @@ static void stop_chardev(void)
 		if (kill(chardev_pid, SIGKILL) == 0)
 			waitpid(chardev_pid, &st, 0);
 	}
-	if (chardev_dir[0]) {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", chardev_dir);
-		btpm_test_sh(cmd, 10, NULL, 0, NULL, 0);
-	}
+	if (chardev_dir[0])
+		btpm_test_rmtree(chardev_dir, 10);
 	chardev_fd = -1;
 	chardev_pid = -1;
 }
@@ -938,7 +935,7 @@ static int open_as_user(const char *path, char *err, size_t errcap)
 
 START_TEST(test_device_perm)
 {
-	char dir[] = "/tmp/btpm-perm-XXXXXX", path[64], err[256], cmd[96];
+	char dir[] = "/tmp/btpm-perm-XXXXXX", path[64], err[256];
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	ck_assert_int_eq(chmod(dir, 0755), 0);
 	snprintf(path, sizeof(path), "%s/tpm0", dir);
@@ -946,8 +943,7 @@ START_TEST(test_device_perm)
 	ck_assert_int_ge(fd, 0);
 	close(fd);
 	int rc = open_as_user(path, err, sizeof(err));
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	btpm_test_sh(cmd, 10, NULL, 0, NULL, 0);
+	btpm_test_rmtree(dir, 10);
 	ck_assert_int_eq(rc, BTPM_E_PERM);
 	ck_assert_ptr_nonnull(strstr(err, "permission denied opening /tmp/btpm-perm-"));
 	ck_assert_ptr_nonnull(strstr(err, "usermod -aG tss"));
@@ -956,7 +952,7 @@ END_TEST
 
 START_TEST(test_device_not_chardev)
 {
-	char dir[] = "/tmp/btpm-reg-XXXXXX", path[64], err[256], cmd[96];
+	char dir[] = "/tmp/btpm-reg-XXXXXX", path[64], err[256];
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/tpm0", dir);
 	int fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
@@ -968,8 +964,7 @@ START_TEST(test_device_not_chardev)
 	snprintf(tcti, sizeof(tcti), "device:%s", path);
 	ck_assert_int_eq(btpm_tcti_parse(tcti, &cfg, err, sizeof(err)), 0);
 	int rc = btpm_device_open(&cfg, &tr, err, sizeof(err));
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	btpm_test_sh(cmd, 10, NULL, 0, NULL, 0);
+	btpm_test_rmtree(dir, 10);
 	ck_assert_int_eq(rc, BTPM_E_NODEV);
 	ck_assert_ptr_nonnull(strstr(err, "not a TPM character device"));
 }

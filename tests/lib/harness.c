@@ -24,6 +24,13 @@ const char *btpm_test_cli(void)
 	return s && *s ? s : "build/baretpm";
 }
 
+void btpm_test_rmtree(const char *dir, int timeout_s)
+{
+	char cmd[1100];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	btpm_test_sh(cmd, timeout_s, NULL, 0, NULL, 0);
+}
+
 long btpm_test_read_file(const char *path, unsigned char *buf, size_t cap)
 {
 	FILE *f = fopen(path, "rb");

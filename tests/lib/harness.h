@@ -33,6 +33,9 @@ void btpm_test_sim_stop(struct btpm_test_sim *s);
 int btpm_test_sh(const char *cmdline, int timeout_s, char *out, size_t outcap, char *err,
 		 size_t errcap);
 
+/* rm -rf DIR, killed after timeout_s seconds; errors are ignored. */
+void btpm_test_rmtree(const char *dir, int timeout_s);
+
 /* Read a whole file; returns its length or -1. */
 long btpm_test_read_file(const char *path, unsigned char *buf, size_t cap);
 
