@@ -18,12 +18,9 @@ cleanup() {
 	rm -rf "$work"
 }
 [ -n "${BTPM_E2E_KEEP:-}" ] || trap cleanup EXIT
-step() { printf '\n== %s\n' "$*"; }
-run() { printf '$ %s\n' "$*" >&2; "$@"; }
-
-for tool in openssl pkcs11-tool p11tool ssh-keygen; do
-	command -v "$tool" >/dev/null || { echo "missing $tool (make deps)" >&2; exit 77; }
-done
+# shellcheck source=tests/e2e/lib.sh
+. "$here/tests/e2e/lib.sh"
+need_tools "" openssl pkcs11-tool p11tool ssh-keygen
 engine_so=
 for d in "$(openssl version -e | sed -n 's/^ENGINESDIR: "\(.*\)"$/\1/p')" \
 	/usr/lib/x86_64-linux-gnu/engines-3 /usr/lib/engines-3; do
@@ -51,9 +48,7 @@ no_tpm_leftovers() {
 }
 
 step "a throwaway TPM"
-export "$("$here/sim/swtpm-start" "$work/tpm")"
-export BARETPM_STORE=$work/store
-echo "BARETPM_TCTI=$BARETPM_TCTI BARETPM_STORE=$BARETPM_STORE"
+throwaway_tpm
 
 step "token and key"
 run "$cli" init

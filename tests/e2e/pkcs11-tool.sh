@@ -12,14 +12,12 @@ here=$(cd "$(dirname "$0")/../.." && pwd)
 cli=$1 module=$2
 work=$(mktemp -d /tmp/baretpm-p11.XXXXXX)
 trap '"$here/sim/swtpm-stop" "$work/tpm" 2>/dev/null || true; rm -rf "$work"' EXIT
-for tool in pkcs11-tool openssl p11tool; do
-	command -v "$tool" >/dev/null || { echo "missing $tool (make deps)" >&2; exit 77; }
-done
-step() { printf '\n== %s\n' "$*"; }
+# shellcheck source=tests/e2e/lib.sh
+. "$here/tests/e2e/lib.sh"
+need_tools "" pkcs11-tool openssl p11tool
 p11() { printf '$ pkcs11-tool %s\n' "$*"; pkcs11-tool --module "$module" "$@"; }
 
-export "$("$here/sim/swtpm-start" "$work/tpm")"
-export BARETPM_STORE=$work/store
+throwaway_tpm
 "$cli" init >/dev/null
 
 step "slots: one empty slot to initialize"

@@ -21,20 +21,12 @@ cleanup() {
 	rm -rf "$work"
 }
 [ -n "${BTPM_E2E_KEEP:-}" ] || trap cleanup EXIT
-step() { printf '\n== %s\n' "$*"; }
-run() { printf '$ %s\n' "$*" >&2; "$@"; }
-
-for tool in ssh ssh-add ssh-agent ssh-keygen sshd; do
-	command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] || {
-		echo "missing $tool: install openssh-client openssh-server (make deps)" >&2
-		exit 77
-	}
-done
+# shellcheck source=tests/e2e/lib.sh
+. "$here/tests/e2e/lib.sh"
+need_tools "openssh-client openssh-server" ssh ssh-add ssh-agent ssh-keygen sshd
 
 step "a throwaway TPM"
-export "$("$here/sim/swtpm-start" "$work/tpm")"
-export BARETPM_STORE=$work/store
-echo "BARETPM_TCTI=$BARETPM_TCTI BARETPM_STORE=$BARETPM_STORE"
+throwaway_tpm
 
 step "token and key"
 run "$cli" init
