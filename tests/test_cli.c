@@ -17,17 +17,6 @@
 static struct btpm_test_sim sim;
 static char out[65536], err[8192];
 
-static void sim_up(void)
-{
-	if (btpm_test_sim_start(&sim, NULL))
-		ck_abort_msg("cannot start swtpm");
-}
-
-static void sim_down(void)
-{
-	btpm_test_sim_stop(&sim);
-}
-
 /* Run "baretpm -T <sim> ARGS" (args is a shell fragment); returns the exit status. */
 static int cli(const char *args)
 {
@@ -288,7 +277,7 @@ static Suite *cli_suite(void)
 {
 	Suite *s = suite_create("cli");
 	TCase *tc = tcase_create("verbs");
-	tcase_add_unchecked_fixture(tc, sim_up, sim_down);
+	btpm_test_sim_fixture(tc, &sim);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, info_summary);
 	tcase_add_test(tc, getcap_names_and_values);

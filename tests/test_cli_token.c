@@ -17,17 +17,6 @@
 static struct btpm_test_sim sim;
 static char out[65536], err[8192], store[400];
 
-static void sim_up(void)
-{
-	if (btpm_test_sim_start(&sim, NULL))
-		ck_abort_msg("cannot start swtpm");
-}
-
-static void sim_down(void)
-{
-	btpm_test_sim_stop(&sim);
-}
-
 /* A fresh (empty) store directory per test. */
 static void fresh(void)
 {
@@ -198,7 +187,7 @@ static Suite *suite(void)
 {
 	Suite *s = suite_create("cli-token");
 	TCase *tc = tcase_create("swtpm");
-	tcase_add_unchecked_fixture(tc, sim_up, sim_down);
+	btpm_test_sim_fixture(tc, &sim);
 	tcase_add_checked_fixture(tc, fresh, NULL);
 	tcase_set_timeout(tc, 180);
 	tcase_add_test(tc, workflow);

@@ -364,17 +364,6 @@ END_TEST
 
 /* ---- against a swtpm ----------------------------------------------------------------------- */
 
-static void sim_up(void)
-{
-	if (btpm_test_sim_start(&sim, NULL))
-		ck_abort_msg("cannot start swtpm");
-}
-
-static void sim_down(void)
-{
-	btpm_test_sim_stop(&sim);
-}
-
 START_TEST(static_program)
 {
 #if defined(__SANITIZE_ADDRESS__)
@@ -471,7 +460,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, module_exports);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("swtpm");
-	tcase_add_unchecked_fixture(tc, sim_up, sim_down);
+	btpm_test_sim_fixture(tc, &sim);
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, static_program);
 	tcase_add_test(tc, p11kit_sees_token);

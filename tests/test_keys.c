@@ -46,17 +46,6 @@ static char out[65536], err[8192];
 			      btpm_strerror(t, rc_, m_, sizeof(m_)));                      \
 	} while (0)
 
-static void sim_up(void)
-{
-	if (btpm_test_sim_start(&sim, NULL))
-		ck_abort_msg("cannot start swtpm");
-}
-
-static void sim_down(void)
-{
-	btpm_test_sim_stop(&sim);
-}
-
 /* Flush every loaded object and session, restore and reset the DA logic. */
 static void cleanup(void)
 {
@@ -977,7 +966,7 @@ static Suite *keys_suite(void)
 {
 	Suite *s = suite_create("keys");
 	TCase *tc = tcase_create("swtpm");
-	tcase_add_unchecked_fixture(tc, sim_up, sim_down);
+	btpm_test_sim_fixture(tc, &sim);
 	tcase_add_checked_fixture(tc, open_tpm, close_tpm);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, create_primary_srk);

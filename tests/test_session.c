@@ -77,17 +77,6 @@ static int wire_contains(const void *needle, size_t n)
 	return 0;
 }
 
-static void sim_up(void)
-{
-	if (btpm_test_sim_start(&sim, NULL))
-		ck_abort_msg("cannot start swtpm");
-}
-
-static void sim_down(void)
-{
-	btpm_test_sim_stop(&sim);
-}
-
 static void open_tpm(void)
 {
 	char err[256];
@@ -362,7 +351,7 @@ static Suite *session_suite(void)
 {
 	Suite *s = suite_create("session");
 	TCase *tc = tcase_create("swtpm");
-	tcase_add_unchecked_fixture(tc, sim_up, sim_down);
+	btpm_test_sim_fixture(tc, &sim);
 	tcase_add_checked_fixture(tc, open_tpm, close_tpm);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, salted_session_encrypts_both_ways);

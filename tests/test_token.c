@@ -19,17 +19,6 @@ static struct btpm_test_sim sim;
 static char store_dir[300];
 static struct btpm_tok_ctx c;
 
-static void sim_up(void)
-{
-	if (btpm_test_sim_start(&sim, NULL))
-		ck_abort_msg("cannot start swtpm");
-}
-
-static void sim_down(void)
-{
-	btpm_test_sim_stop(&sim);
-}
-
 static void fresh(void)
 {
 	snprintf(store_dir, sizeof(store_dir), "%s/store-XXXXXX", sim.dir);
@@ -228,7 +217,7 @@ static Suite *token_suite(void)
 {
 	Suite *s = suite_create("token");
 	TCase *tc = tcase_create("swtpm");
-	tcase_add_unchecked_fixture(tc, sim_up, sim_down);
+	btpm_test_sim_fixture(tc, &sim);
 	tcase_add_checked_fixture(tc, fresh, done);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, workflow_and_budget);

@@ -17,17 +17,6 @@
 static struct btpm_test_sim sim;
 static struct btpm *t;
 
-static void sim_up(void)
-{
-	if (btpm_test_sim_start(&sim, NULL))
-		ck_abort_msg("cannot start swtpm");
-}
-
-static void sim_down(void)
-{
-	btpm_test_sim_stop(&sim);
-}
-
 static void open_tpm(void)
 {
 	char err[256];
@@ -196,7 +185,7 @@ static Suite *tpm_suite(void)
 {
 	Suite *s = suite_create("tpm");
 	TCase *tc = tcase_create("swtpm");
-	tcase_add_unchecked_fixture(tc, sim_up, sim_down);
+	btpm_test_sim_fixture(tc, &sim);
 	tcase_add_checked_fixture(tc, open_tpm, close_tpm);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, startup_on_a_started_tpm);

@@ -24,6 +24,25 @@ const char *btpm_test_cli(void)
 	return s && *s ? s : "build/baretpm";
 }
 
+static struct btpm_test_sim *fixture_sim;
+
+static void fixture_up(void)
+{
+	if (btpm_test_sim_start(fixture_sim, NULL))
+		ck_abort_msg("cannot start swtpm");
+}
+
+static void fixture_down(void)
+{
+	btpm_test_sim_stop(fixture_sim);
+}
+
+void btpm_test_sim_fixture(TCase *tc, struct btpm_test_sim *s)
+{
+	fixture_sim = s;
+	tcase_add_unchecked_fixture(tc, fixture_up, fixture_down);
+}
+
 void btpm_test_rmtree(const char *dir, int timeout_s)
 {
 	char cmd[1100];

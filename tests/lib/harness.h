@@ -3,6 +3,7 @@
 #ifndef BTPM_TEST_HARNESS_H
 #define BTPM_TEST_HARNESS_H
 
+#include <check.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -24,6 +25,11 @@ const char *btpm_test_cli(void);
  */
 int btpm_test_sim_start(struct btpm_test_sim *s, const char *opts);
 void btpm_test_sim_stop(struct btpm_test_sim *s);
+/*
+ * Start s (no options) before tc's tests and stop it after them (Check's
+ * unchecked fixture; a failed start aborts the case). One such sim per suite.
+ */
+void btpm_test_sim_fixture(TCase *tc, struct btpm_test_sim *s);
 
 /*
  * Run a shell command line with a timeout of timeout_s seconds, capture its
