@@ -25,6 +25,37 @@ int btpm_ecc_coord_size(uint16_t curve)
 	return 0;
 }
 
+/*
+ * The mbedTLS state of one operation: the curve, two points and three
+ * numbers, each function using those it needs. work_free frees (and thereby
+ * zeroizes) all of them on every path, private scalars included.
+ */
+struct work {
+	mbedtls_ecp_group grp;
+	mbedtls_ecp_point q, peer;
+	mbedtls_mpi d, r, s;
+};
+
+static void work_init(struct work *w)
+{
+	mbedtls_ecp_group_init(&w->grp);
+	mbedtls_ecp_point_init(&w->q);
+	mbedtls_ecp_point_init(&w->peer);
+	mbedtls_mpi_init(&w->d);
+	mbedtls_mpi_init(&w->r);
+	mbedtls_mpi_init(&w->s);
+}
+
+static void work_free(struct work *w)
+{
+	mbedtls_mpi_free(&w->s);
+	mbedtls_mpi_free(&w->r);
+	mbedtls_mpi_free(&w->d);
+	mbedtls_ecp_point_free(&w->peer);
+	mbedtls_ecp_point_free(&w->q);
+	mbedtls_ecp_group_free(&w->grp);
+}
+
 /* mbedTLS's f_rng: blinding and key generation draw from the kernel. */
 static int rng(void *unused, unsigned char *out, size_t n)
 {
@@ -123,26 +154,18 @@ int btpm_ecdh_ephemeral(uint16_t curve, const uint8_t *peer_x, const uint8_t *pe
 		if (rc != BTPM_E_UNSUPPORTED)
 			return rc;
 	}
-	mbedtls_ecp_group grp;
-	mbedtls_ecp_point peer, ours;
-	mbedtls_mpi d;
-	mbedtls_ecp_group_init(&grp);
-	mbedtls_ecp_point_init(&peer);
-	mbedtls_ecp_point_init(&ours);
-	mbedtls_mpi_init(&d);
-	int rc = load_group(&grp, curve, coord_len);
+	struct work w; /* w.q: our ephemeral point; w.d its private scalar */
+	work_init(&w);
+	int rc = load_group(&w.grp, curve, coord_len);
 	if (!rc)
-		rc = read_point(&grp, &peer, peer_x, peer_y, coord_len);
+		rc = read_point(&w.grp, &w.peer, peer_x, peer_y, coord_len);
 	if (!rc)
-		rc = map_err(mbedtls_ecp_gen_keypair(&grp, &d, &ours, rng, NULL));
+		rc = map_err(mbedtls_ecp_gen_keypair(&w.grp, &w.d, &w.q, rng, NULL));
 	if (!rc)
-		rc = shared_x(&grp, &d, &peer, z_x, coord_len);
+		rc = shared_x(&w.grp, &w.d, &w.peer, z_x, coord_len);
 	if (!rc)
-		rc = write_point(&ours, our_x, our_y, coord_len);
-	mbedtls_mpi_free(&d); /* the ephemeral private scalar: zeroized by free */
-	mbedtls_ecp_point_free(&ours);
-	mbedtls_ecp_point_free(&peer);
-	mbedtls_ecp_group_free(&grp);
+		rc = write_point(&w.q, our_x, our_y, coord_len);
+	work_free(&w);
 	wipe_on_error(rc, curve, z_x, coord_len);
 	return rc;
 }
@@ -157,22 +180,16 @@ int btpm_ecdh(uint16_t curve, size_t coord_len, const uint8_t *priv, const uint8
 		if (rc != BTPM_E_UNSUPPORTED)
 			return rc;
 	}
-	mbedtls_ecp_group grp;
-	mbedtls_ecp_point peer;
-	mbedtls_mpi d;
-	mbedtls_ecp_group_init(&grp);
-	mbedtls_ecp_point_init(&peer);
-	mbedtls_mpi_init(&d);
-	int rc = load_group(&grp, curve, coord_len);
+	struct work w;
+	work_init(&w);
+	int rc = load_group(&w.grp, curve, coord_len);
 	if (!rc)
-		rc = read_point(&grp, &peer, peer_x, peer_y, coord_len);
+		rc = read_point(&w.grp, &w.peer, peer_x, peer_y, coord_len);
 	if (!rc)
-		rc = read_scalar(&grp, &d, priv, coord_len);
+		rc = read_scalar(&w.grp, &w.d, priv, coord_len);
 	if (!rc)
-		rc = shared_x(&grp, &d, &peer, z_x, coord_len);
-	mbedtls_mpi_free(&d);
-	mbedtls_ecp_point_free(&peer);
-	mbedtls_ecp_group_free(&grp);
+		rc = shared_x(&w.grp, &w.d, &w.peer, z_x, coord_len);
+	work_free(&w);
 	wipe_on_error(rc, curve, z_x, coord_len);
 	return rc;
 }
@@ -182,22 +199,16 @@ int btpm_ecc_keygen(uint16_t curve, size_t coord_len, uint8_t *priv, uint8_t *pu
 {
 	if (!priv || !pub_x || !pub_y)
 		return BTPM_E_ARG;
-	mbedtls_ecp_group grp;
-	mbedtls_ecp_point q;
-	mbedtls_mpi d;
-	mbedtls_ecp_group_init(&grp);
-	mbedtls_ecp_point_init(&q);
-	mbedtls_mpi_init(&d);
-	int rc = load_group(&grp, curve, coord_len);
+	struct work w;
+	work_init(&w);
+	int rc = load_group(&w.grp, curve, coord_len);
 	if (!rc)
-		rc = map_err(mbedtls_ecp_gen_keypair(&grp, &d, &q, rng, NULL));
+		rc = map_err(mbedtls_ecp_gen_keypair(&w.grp, &w.d, &w.q, rng, NULL));
 	if (!rc)
-		rc = map_err(mbedtls_mpi_write_binary(&d, priv, coord_len));
+		rc = map_err(mbedtls_mpi_write_binary(&w.d, priv, coord_len));
 	if (!rc)
-		rc = write_point(&q, pub_x, pub_y, coord_len);
-	mbedtls_mpi_free(&d);
-	mbedtls_ecp_point_free(&q);
-	mbedtls_ecp_group_free(&grp);
+		rc = write_point(&w.q, pub_x, pub_y, coord_len);
+	work_free(&w);
 	wipe_on_error(rc, curve, priv, coord_len);
 	return rc;
 }
@@ -207,22 +218,16 @@ int btpm_ecc_public(uint16_t curve, size_t coord_len, const uint8_t *priv, uint8
 {
 	if (!priv || !pub_x || !pub_y)
 		return BTPM_E_ARG;
-	mbedtls_ecp_group grp;
-	mbedtls_ecp_point q;
-	mbedtls_mpi d;
-	mbedtls_ecp_group_init(&grp);
-	mbedtls_ecp_point_init(&q);
-	mbedtls_mpi_init(&d);
-	int rc = load_group(&grp, curve, coord_len);
+	struct work w;
+	work_init(&w);
+	int rc = load_group(&w.grp, curve, coord_len);
 	if (!rc)
-		rc = read_scalar(&grp, &d, priv, coord_len);
+		rc = read_scalar(&w.grp, &w.d, priv, coord_len);
 	if (!rc)
-		rc = map_err(mbedtls_ecp_mul(&grp, &q, &d, &grp.G, rng, NULL));
+		rc = map_err(mbedtls_ecp_mul(&w.grp, &w.q, &w.d, &w.grp.G, rng, NULL));
 	if (!rc)
-		rc = write_point(&q, pub_x, pub_y, coord_len);
-	mbedtls_mpi_free(&d);
-	mbedtls_ecp_point_free(&q);
-	mbedtls_ecp_group_free(&grp);
+		rc = write_point(&w.q, pub_x, pub_y, coord_len);
+	work_free(&w);
 	return rc;
 }
 
@@ -240,27 +245,19 @@ int btpm_ecdsa_verify(uint16_t curve, const uint8_t *pub_x, const uint8_t *pub_y
 {
 	if (!pub_x || !pub_y || !digest || !dlen || dlen > BTPM_MAX_DIGEST || !r || !s)
 		return BTPM_E_ARG;
-	mbedtls_ecp_group grp;
-	mbedtls_ecp_point q;
-	mbedtls_mpi mr, ms;
-	mbedtls_ecp_group_init(&grp);
-	mbedtls_ecp_point_init(&q);
-	mbedtls_mpi_init(&mr);
-	mbedtls_mpi_init(&ms);
-	int rc = load_group(&grp, curve, coord_len);
+	struct work w;
+	work_init(&w);
+	int rc = load_group(&w.grp, curve, coord_len);
 	if (!rc)
-		rc = read_sig_int(&mr, r, rlen, coord_len);
+		rc = read_sig_int(&w.r, r, rlen, coord_len);
 	if (!rc)
-		rc = read_sig_int(&ms, s, slen, coord_len);
+		rc = read_sig_int(&w.s, s, slen, coord_len);
 	if (!rc)
-		rc = read_point(&grp, &q, pub_x, pub_y, coord_len);
+		rc = read_point(&w.grp, &w.q, pub_x, pub_y, coord_len);
 	/* Rejects r or s outside [1, n-1] as well as a wrong signature. */
 	if (!rc)
-		rc = map_err(mbedtls_ecdsa_verify(&grp, digest, dlen, &q, &mr, &ms));
-	mbedtls_mpi_free(&ms);
-	mbedtls_mpi_free(&mr);
-	mbedtls_ecp_point_free(&q);
-	mbedtls_ecp_group_free(&grp);
+		rc = map_err(mbedtls_ecdsa_verify(&w.grp, digest, dlen, &w.q, &w.r, &w.s));
+	work_free(&w);
 	return rc;
 }
 
@@ -277,25 +274,18 @@ int btpm_ecdsa_sign(uint16_t curve, size_t coord_len, const uint8_t *priv,
 					    : MBEDTLS_MD_NONE;
 	if (md == MBEDTLS_MD_NONE)
 		return BTPM_E_ARG;
-	mbedtls_ecp_group grp;
-	mbedtls_mpi d, mr, ms;
-	mbedtls_ecp_group_init(&grp);
-	mbedtls_mpi_init(&d);
-	mbedtls_mpi_init(&mr);
-	mbedtls_mpi_init(&ms);
-	int rc = load_group(&grp, curve, coord_len);
+	struct work w;
+	work_init(&w);
+	int rc = load_group(&w.grp, curve, coord_len);
 	if (!rc)
-		rc = read_scalar(&grp, &d, priv, coord_len);
+		rc = read_scalar(&w.grp, &w.d, priv, coord_len);
 	if (!rc)
-		rc = map_err(mbedtls_ecdsa_sign_det_ext(&grp, &mr, &ms, &d, digest, dlen, md, rng,
-							NULL));
+		rc = map_err(mbedtls_ecdsa_sign_det_ext(&w.grp, &w.r, &w.s, &w.d, digest, dlen, md,
+							rng, NULL));
 	if (!rc)
-		rc = map_err(mbedtls_mpi_write_binary(&mr, r, coord_len));
+		rc = map_err(mbedtls_mpi_write_binary(&w.r, r, coord_len));
 	if (!rc)
-		rc = map_err(mbedtls_mpi_write_binary(&ms, s, coord_len));
-	mbedtls_mpi_free(&ms);
-	mbedtls_mpi_free(&mr);
-	mbedtls_mpi_free(&d);
-	mbedtls_ecp_group_free(&grp);
+		rc = map_err(mbedtls_mpi_write_binary(&w.s, s, coord_len));
+	work_free(&w);
 	return rc;
 }
