@@ -56,8 +56,8 @@ static int sw_transceive(struct btpm_transport *tr, const uint8_t *cmd, size_t c
 	if (!rc)
 		rc = btpm_io_write_all(s->fd, cmd, cmd_len, deadline, tr->detail, s->wwhat);
 	if (!rc)
-		rc = btpm_io_read_response(s->fd, rsp, rsp_cap, rsp_len, deadline, tr->detail,
-					   s->rwhat);
+		rc = btpm_io_read_response(s->fd, rsp, rsp_cap, rsp_cap, rsp_len, deadline,
+					   tr->detail, s->rwhat);
 	if (rc || !s->held) /* after a failure the stream may be out of step: start afresh */
 		drop(s);
 	if (rc == BTPM_E_TIMEOUT)

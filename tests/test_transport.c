@@ -736,6 +736,26 @@ START_TEST(test_device_extra_bytes)
 }
 END_TEST
 
+START_TEST(test_swtpm_extra_bytes)
+{
+	/* The first read() takes what has arrived: bytes past the header's size are refused. */
+	struct step st = {12, getrandom_cmd, sizeof(rsp_long), rsp_long, 0, 0};
+	char tcti[100];
+	uint16_t port = peer_tcp(&st, 1, END_HANG, 0);
+	snprintf(tcti, sizeof(tcti), "swtpm:host=127.0.0.1,port=%u,timeout=1000", (unsigned)port);
+	struct btpm_transport *tr = open_tcti(tcti);
+	uint8_t rsp[64];
+	size_t len = 77;
+	/* the peer answers with one write(): all 14 bytes come in our first read() */
+	int rc = tr->transceive(tr, getrandom_cmd, sizeof(getrandom_cmd), rsp, sizeof(rsp), &len);
+	ck_assert_msg(rc == BTPM_E_MALFORMED, "rc %d (%s)", rc, tr->detail);
+	ck_assert_ptr_nonnull(strstr(tr->detail, "14 bytes arrived"));
+	ck_assert_uint_eq(len, 0);
+	tr->close(tr);
+	peer_finish(END_HANG);
+}
+END_TEST
+
 static const uint8_t rsp_good2[] = {0x80, 0x01, 0, 0, 0, 0x14, 0, 0, 0, 0,
 				    0,    0x08, 8, 7, 6, 5,    4, 3, 2, 1};
 
@@ -1055,6 +1075,7 @@ static Suite *transport_suite(void)
 	tcase_add_loop_test(tc, test_evil_device, 0, (int)(sizeof(evils) / sizeof(evils[0])));
 	tcase_add_loop_test(tc, test_evil_swtpm, 0, (int)(sizeof(evils) / sizeof(evils[0])));
 	tcase_add_test(tc, test_device_extra_bytes);
+	tcase_add_test(tc, test_swtpm_extra_bytes);
 	tcase_add_test(tc, test_device_late_reply);
 	tcase_add_test(tc, test_device_peer_gone);
 	tcase_add_test(tc, test_mssim_fake);

@@ -67,35 +67,19 @@ static void drain(struct dev *d)
 	d->stale = 0;
 }
 
+/* The first read() goes into a buffer of KERNEL_TPM_BUFSIZE, so that it takes all. */
 static int read_rsp(struct dev *d, uint8_t *rsp, size_t cap, size_t *len, long long deadline,
 		    const char *what)
 {
 	uint8_t first[KERNEL_TPM_BUFSIZE];
-	size_t got = 0;
 	char *detail = d->tr.detail;
-	int rc = btpm_io_read_some(d->fd, first, sizeof(first), &got, deadline, detail, what);
-	if (!rc && got < HEADER) {
-		rc = btpm_io_read_exact(d->fd, first + got, HEADER - got, deadline, detail,
-					what);
-		got = HEADER;
-	}
+	if (cap >= sizeof(first))
+		return btpm_io_read_response(d->fd, rsp, cap, cap, len, deadline, detail, what);
+	int rc = btpm_io_read_response(d->fd, first, sizeof(first), cap, len, deadline, detail,
+				       what);
 	if (!rc)
-		rc = btpm_io_check_header(first, cap, detail, what);
-	if (rc)
-		return rc;
-	size_t size =
-		(size_t)first[2] << 24 | (size_t)first[3] << 16 | (size_t)first[4] << 8 | first[5];
-	if (got > size) {
-		btpm_io_detail(detail, "%s: %zu bytes arrived for a response whose header says %zu",
-			       what, got, size);
-		return BTPM_E_MALFORMED;
-	}
-	memcpy(rsp, first, got);
-	rc = btpm_io_read_exact(d->fd, rsp + got, size - got, deadline, detail, what);
-	if (rc)
-		return rc;
-	*len = size;
-	return 0;
+		memcpy(rsp, first, *len);
+	return rc;
 }
 
 static int dev_transceive(struct btpm_transport *tr, const uint8_t *cmd, size_t cmd_len,

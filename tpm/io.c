@@ -93,19 +93,25 @@ static ssize_t put(int fd, const void *p, size_t n)
 	return w;
 }
 
+/*
+ * The descriptors are nonblocking: the write is tried at once, and poll()
+ * is only asked when the kernel has no room (a small command almost never).
+ */
 int btpm_io_write_all(int fd, const void *p, size_t n, long long deadline, char *detail,
 		      const char *what)
 {
 	const uint8_t *at = p;
 	while (n > 0) {
-		int rc = wait_fd(fd, POLLOUT, deadline, detail, what);
-		if (rc)
-			return rc;
 		ssize_t w = put(fd, at, n);
 		if (w < 0) {
-			if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
+			if (errno == EINTR)
 				continue;
-			return fail(detail, errno_rc(errno), what, strerror(errno));
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				return fail(detail, errno_rc(errno), what, strerror(errno));
+			int rc = wait_fd(fd, POLLOUT, deadline, detail, what);
+			if (rc)
+				return rc;
+			continue;
 		}
 		if (w == 0)
 			return fail(detail, BTPM_E_IO, what, "wrote nothing");
@@ -189,19 +195,34 @@ int btpm_io_check_header(const uint8_t *hdr, size_t cap, char *detail, const cha
 	return 0;
 }
 
-int btpm_io_read_response(int fd, uint8_t *rsp, size_t cap, size_t *len, long long deadline,
-			  char *detail, const char *what)
+/*
+ * The whole response usually comes in the first read; whatever is missing
+ * (a header split across segments, a long response) is read by its size.
+ * Bytes beyond the size the header gives are a peer out of step.
+ */
+int btpm_io_read_response(int fd, uint8_t *rsp, size_t room, size_t cap, size_t *len,
+			  long long deadline, char *detail, const char *what)
 {
-	uint8_t hdr[RSP_HEADER];
+	size_t got = 0;
 	*len = 0;
-	int rc = btpm_io_read_exact(fd, hdr, sizeof(hdr), deadline, detail, what);
+	if (cap < RSP_HEADER || cap > room)
+		return fail(detail, BTPM_E_ARG, what, "response buffer below 10 bytes or its room");
+	int rc = btpm_io_read_some(fd, rsp, room, &got, deadline, detail, what);
+	if (!rc && got < RSP_HEADER) {
+		rc = btpm_io_read_exact(fd, rsp + got, RSP_HEADER - got, deadline, detail, what);
+		got = RSP_HEADER;
+	}
 	if (!rc)
-		rc = btpm_io_check_header(hdr, cap, detail, what);
+		rc = btpm_io_check_header(rsp, cap, detail, what);
 	if (rc)
 		return rc;
-	size_t size = header_size(hdr);
-	memcpy(rsp, hdr, sizeof(hdr));
-	rc = btpm_io_read_exact(fd, rsp + RSP_HEADER, size - RSP_HEADER, deadline, detail, what);
+	size_t size = header_size(rsp);
+	if (got > size) {
+		btpm_io_detail(detail, "%s: %zu bytes arrived for a response whose header says %zu",
+			       what, got, size);
+		return BTPM_E_MALFORMED;
+	}
+	rc = btpm_io_read_exact(fd, rsp + got, size - got, deadline, detail, what);
 	if (rc)
 		return rc;
 	*len = size;

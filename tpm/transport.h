@@ -109,9 +109,13 @@ int btpm_io_read_exact(int fd, void *p, size_t n, long long deadline, char *deta
 /* One read() of at most n bytes once fd is readable; *got >= 1 on success. */
 int btpm_io_read_some(int fd, void *p, size_t n, size_t *got, long long deadline, char *detail,
 		      const char *what);
-/* Read a TPM response (10-byte header, then the rest by its size field). */
-int btpm_io_read_response(int fd, uint8_t *rsp, size_t cap, size_t *len, long long deadline,
-			  char *detail, const char *what);
+/*
+ * Read a TPM response into rsp: one read() of up to room bytes (usually all
+ * of it), then the rest by the header's size field. A size above cap
+ * (<= room) is BTPM_E_TOOBIG; more bytes than the size is BTPM_E_MALFORMED.
+ */
+int btpm_io_read_response(int fd, uint8_t *rsp, size_t room, size_t cap, size_t *len,
+			  long long deadline, char *detail, const char *what);
 /* Connect to host:port (TCP) or path (unix), with the deadline. */
 int btpm_io_connect(const char *host, uint16_t port, const char *path, long long deadline,
 		    int *fd, char *detail);
