@@ -265,6 +265,28 @@ static int make_dir(struct btpm_store *st, const char *path)
 				       btpm_store_errstr(e, eb, sizeof(eb)));
 	}
 	close(fd);
+	/* the new entry is durable once its parent directory is synced */
+	char parent[BTPM_STORE_PATH];
+	size_t n = strlen(path);
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	while (n > 0 && path[n - 1] != '/')
+		n--;
+	if (n == 0 || n >= sizeof(parent))
+		memcpy(parent, ".", 2);
+	else {
+		memcpy(parent, path, n);
+		parent[n] = '\0';
+	}
+	int dfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || fsync(dfd) != 0) {
+		int e = errno;
+		if (dfd >= 0)
+			close(dfd);
+		return btpm_store_fail(st, BTPM_E_IO, "%s: created, but fsync of %s failed: %s",
+				       path, parent, btpm_store_errstr(e, eb, sizeof(eb)));
+	}
+	close(dfd);
 	return 0;
 }
 
