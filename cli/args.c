@@ -141,3 +141,10 @@ int btpm_cli_tok_fail(const char *verb, const char *what, int rc,
 		fprintf(stderr, "baretpm %s: %s: %s\n", verb, what, msg);
 	return btpm_cli_exit_code(rc);
 }
+
+int btpm_cli_store_fail(const char *verb, const char *what, int rc,
+			const struct btpm_tok_ctx *tc)
+{
+	btpm_cli_tok_fail(verb, what, rc, tc);
+	return BTPM_EXIT_FAIL;
+}

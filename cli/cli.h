@@ -31,6 +31,8 @@ int btpm_cli_exit_code(int rc);
 /* Print "baretpm VERB: message" to stderr and return BTPM_EXIT_USAGE. */
 int btpm_cli_usage_error(const char *verb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* The usage error for an argument the verb does not take (its value after '=' not shown). */
+int btpm_cli_unexpected(const char *verb, const char *arg);
 /* True when argv holds -h or --help. */
 int btpm_cli_wants_help(int argc, char **argv);
 

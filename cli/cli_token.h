@@ -22,6 +22,8 @@ int btpm_cli_secret(const char *verb, const char *value, const char *file, const
 		    char *out, size_t cap, size_t *len);
 /* Print a token-layer failure in words (wrong PIN, lockout, store) and return the exit code. */
 int btpm_cli_tok_fail(const char *verb, const char *what, int rc, const struct btpm_tok_ctx *tc);
+/* The same for a step that touches only the store: exit 1, never "TPM unreachable" (3). */
+int btpm_cli_store_fail(const char *verb, const char *what, int rc, const struct btpm_tok_ctx *tc);
 /*
  * Open the store and TPM context for a verb; find the token labelled label
  * (or with that serial) and load it into tok. Returns 0 or an exit code

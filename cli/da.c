@@ -206,7 +206,7 @@ int btpm_cli_dareset(struct btpm_cli *c, int argc, char **argv)
 				goto out;
 			continue;
 		}
-		rc = btpm_cli_usage_error("dareset", "unexpected argument '%s'", argv[i]);
+		rc = btpm_cli_unexpected("dareset", argv[i]);
 		goto out;
 	}
 	rc = btpm_cli_open(c);
@@ -285,7 +285,7 @@ int btpm_cli_daparams(struct btpm_cli *c, int argc, char **argv)
 		while (k < 3 && strcmp(argv[i], field[k].opt))
 			k++;
 		if (k == 3) {
-			rc = btpm_cli_usage_error("daparams", "unexpected argument '%s'", argv[i]);
+			rc = btpm_cli_unexpected("daparams", argv[i]);
 			goto out;
 		}
 		if (given[k] || i + 1 >= argc) {

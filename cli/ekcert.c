@@ -88,7 +88,7 @@ int btpm_cli_ekcert(struct btpm_cli *c, int argc, char **argv)
 				return btpm_cli_usage_error("ekcert", "'%s' is not an NV index",
 							    argv[i]);
 		} else {
-			return btpm_cli_usage_error("ekcert", "unexpected argument '%s'", a);
+			return btpm_cli_unexpected("ekcert", a);
 		}
 	}
 	if (!want_rsa && !want_ecc)

@@ -144,7 +144,7 @@ int btpm_cli_info(struct btpm_cli *c, int argc, char **argv)
 		return BTPM_EXIT_OK;
 	}
 	if (argc > 1)
-		return btpm_cli_usage_error("info", "unexpected argument '%s'", argv[1]);
+		return btpm_cli_unexpected("info", argv[1]);
 	int rc = btpm_cli_open(c);
 	if (rc)
 		return rc;

@@ -125,7 +125,7 @@ int btpm_cli_addkey(struct btpm_cli *c, int argc, char **argv)
 		if (r < 0)
 			return btpm_cli_usage_error("addkey", "%s needs a value", argv[i]);
 		if (!r)
-			return btpm_cli_usage_error("addkey", "unexpected argument '%s'", argv[i]);
+			return btpm_cli_unexpected("addkey", argv[i]);
 	}
 	uint16_t curve;
 	if (!strcmp(alg, "ecc256") || !strcmp(alg, "ecc"))
@@ -139,13 +139,29 @@ int btpm_cli_addkey(struct btpm_cli *c, int argc, char **argv)
 	size_t id_len = 0;
 	if (id_hex && (hexval(id_hex, id, sizeof(id), &id_len) || !id_len))
 		return btpm_cli_usage_error("addkey", "--id takes hex bytes, e.g. --id=01");
-	struct btpm_tok_ctx tc;
-	struct btpm_store_token tok;
-	int rc = btpm_cli_find_token("addkey", c, &tc, label, serial, &tok, 1);
+	if (!label && !serial)
+		return btpm_cli_usage_error("addkey", "which token? give --label=LABEL");
+	if (key_label && strlen(key_label) > BTPM_STORE_LABEL)
+		return btpm_cli_usage_error("addkey", "--key-label has at most %d bytes",
+					    BTPM_STORE_LABEL);
+	/* the PIN first: a prompt must not keep the store locked while it waits */
+	char p[PIN_BUF];
+	size_t pl = 0;
+	int rc = btpm_cli_secret("addkey", pin, pin_file, "user PIN", p, sizeof(p), &pl);
 	if (rc) {
-		btpm_tok_ctx_close(&tc);
+		btpm_wipe(p, sizeof(p));
 		return rc;
 	}
+	if (pl < BTPM_TOK_PIN_MIN || pl > BTPM_TOK_PIN_MAX) {
+		btpm_wipe(p, sizeof(p));
+		return btpm_cli_usage_error("addkey", "a PIN has %d to %d characters",
+					    BTPM_TOK_PIN_MIN, BTPM_TOK_PIN_MAX);
+	}
+	struct btpm_tok_ctx tc;
+	struct btpm_store_token tok = {0};
+	rc = btpm_cli_find_token("addkey", c, &tc, label, serial, &tok, 1);
+	if (rc)
+		goto out;
 	if (!tok.user_pin_set) {
 		fprintf(stderr, "baretpm addkey: token '%s' has no user PIN yet: set one with "
 				"'baretpm initpin --label=%s'\n",
@@ -155,21 +171,9 @@ int btpm_cli_addkey(struct btpm_cli *c, int argc, char **argv)
 	}
 	if (!key_label)
 		key_label = tok.label;
-	char p[PIN_BUF];
-	size_t pl = 0;
 	struct btpm_tok_login l;
 	uint32_t priv, pub;
-	rc = btpm_cli_secret("addkey", pin, pin_file, "user PIN", p, sizeof(p), &pl);
-	if (rc)
-		goto out;
-	if (pl < BTPM_TOK_PIN_MIN || pl > BTPM_TOK_PIN_MAX) {
-		btpm_wipe(p, sizeof(p));
-		rc = btpm_cli_usage_error("addkey", "a PIN has %d to %d characters",
-					  BTPM_TOK_PIN_MIN, BTPM_TOK_PIN_MAX);
-		goto out;
-	}
 	rc = btpm_tok_login(&tc, &tok, BTPM_TOK_USER, p, pl, &l);
-	btpm_wipe(p, sizeof(p));
 	if (rc) {
 		rc = btpm_cli_tok_fail("addkey", "logging in", rc, &tc);
 		goto out;
@@ -199,6 +203,7 @@ int btpm_cli_addkey(struct btpm_cli *c, int argc, char **argv)
 	print_uri(&tok, btpm_store_object_find(&tok, priv));
 	printf("\n");
 out:
+	btpm_wipe(p, sizeof(p));
 	btpm_store_token_free(&tok);
 	btpm_tok_ctx_close(&tc);
 	return rc;
@@ -260,7 +265,7 @@ static int parse_pick(const char *verb, int argc, char **argv, struct pick *p)
 		if (r < 0)
 			return btpm_cli_usage_error(verb, "%s needs a value", argv[i]);
 		if (!r)
-			return btpm_cli_usage_error(verb, "unexpected argument '%s'", argv[i]);
+			return btpm_cli_unexpected(verb, argv[i]);
 	}
 	if (p->id_hex && (hexval(p->id_hex, p->id, sizeof(p->id), &p->id_len) || !p->id_len))
 		return btpm_cli_usage_error(verb, "--id takes hex bytes, e.g. --id=01");
@@ -329,6 +334,29 @@ int btpm_cli_rmkey(struct btpm_cli *c, int argc, char **argv)
 		btpm_tok_ctx_close(&tc);
 		return rc;
 	}
+	/* one key: its private and public objects share a CKA_ID; more keys are refused */
+	const struct btpm_store_attr *first = NULL;
+	unsigned matched = 0, keys = 0;
+	for (unsigned i = 0; i < tok.nobjects; i++) {
+		const struct btpm_store_object *o = &tok.objects[i];
+		if ((o->cls != BTPM_CKO_PRIVATE_KEY && o->cls != BTPM_CKO_PUBLIC_KEY) ||
+		    !selected(o, p.key_label, p.id_hex ? p.id : NULL, p.id_len))
+			continue;
+		const struct btpm_store_attr *id = attr(o, BTPM_CKA_ID);
+		if (!matched++)
+			first = id;
+		else if (!first != !id || (id && (id->len != first->len ||
+						   memcmp(id->value, first->value, id->len))))
+			keys = 2;
+	}
+	if (keys > 1) {
+		fprintf(stderr, "baretpm rmkey: more than one key in token '%s' matches; choose one "
+				"with --id (see 'baretpm listobjects --label=%s')\n",
+			tok.label, tok.label);
+		btpm_store_token_free(&tok);
+		btpm_tok_ctx_close(&tc);
+		return BTPM_EXIT_FAIL;
+	}
 	unsigned removed = 0;
 	for (unsigned i = tok.nobjects; i-- > 0;) {
 		const struct btpm_store_object *o = &tok.objects[i];
@@ -346,7 +374,7 @@ int btpm_cli_rmkey(struct btpm_cli *c, int argc, char **argv)
 	} else {
 		rc = btpm_store_save_token(&tc.store, &tok);
 		if (rc)
-			rc = btpm_cli_tok_fail("rmkey", "saving the token", rc, &tc);
+			rc = btpm_cli_store_fail("rmkey", "saving the token", rc, &tc);
 		else
 			printf("removed %u object(s) from token '%s'\n", removed, tok.label);
 	}
@@ -392,9 +420,18 @@ int btpm_cli_sshkey(struct btpm_cli *c, int argc, char **argv)
 		const struct btpm_store_object *o = &tok.objects[i];
 		const struct btpm_store_attr *pt = attr(o, BTPM_CKA_EC_POINT), *l = attr(o, BTPM_CKA_LABEL);
 		const char *curve = curve_of(o);
-		if (o->cls != BTPM_CKO_PUBLIC_KEY || !curve || !pt || pt->len < 3 ||
+		if (o->cls != BTPM_CKO_PUBLIC_KEY || !curve || !pt ||
 		    !selected(o, p.key_label, p.id_hex ? p.id : NULL, p.id_len))
 			continue;
+		/* DER OCTET STRING (short length) around an uncompressed point 04 || X || Y */
+		size_t coord = !strcmp(curve, "nistp256") ? 32 : 48;
+		if (pt->len != 3 + 2 * coord || pt->value[0] != 0x04 ||
+		    pt->value[1] != 1 + 2 * coord || pt->value[2] != 0x04) {
+			fprintf(stderr, "baretpm sshkey: token '%s': object %u has a malformed "
+					"CKA_EC_POINT; skipped\n",
+				tok.label, (unsigned)o->handle);
+			continue;
+		}
 		/* RFC 5656, 3.1: string "ecdsa-sha2-nistpNNN", string "nistpNNN", string Q */
 		char type[32];
 		uint8_t blob[256];

@@ -76,6 +76,14 @@ int btpm_cli_usage_error(const char *verb, const char *fmt, ...)
 	return BTPM_EXIT_USAGE;
 }
 
+int btpm_cli_unexpected(const char *verb, const char *arg)
+{
+	/* never the value after '=': a mistyped "--so-pin=..." must not print the PIN */
+	size_t n = strcspn(arg, "=");
+	return btpm_cli_usage_error(verb, "unexpected argument '%.*s%s'", (int)n, arg,
+				    arg[n] ? "=..." : "");
+}
+
 int btpm_cli_fail(struct btpm_cli *c, const char *verb, const char *what, int rc)
 {
 	char msg[512];

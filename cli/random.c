@@ -27,7 +27,7 @@ int btpm_cli_random(struct btpm_cli *c, int argc, char **argv)
 		else if (!count && argv[i][0] != '-')
 			count = argv[i];
 		else
-			return btpm_cli_usage_error("random", "unexpected argument '%s'", argv[i]);
+			return btpm_cli_unexpected("random", argv[i]);
 	}
 	if (!count)
 		return btpm_cli_usage_error("random", "how many bytes? e.g. 'baretpm random 32'");

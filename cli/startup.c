@@ -24,7 +24,7 @@ int btpm_cli_startup(struct btpm_cli *c, int argc, char **argv)
 		else if (!strcmp(argv[i], "--power-on"))
 			power = 1;
 		else
-			return btpm_cli_usage_error("startup", "unexpected argument '%s'", argv[i]);
+			return btpm_cli_unexpected("startup", argv[i]);
 	}
 	int rc = btpm_cli_open(c);
 	if (rc)

@@ -9,10 +9,20 @@
 
 #define PIN_BUF (BTPM_TOK_PIN_MAX + 2)
 
-/* Point the token context at the CLI's TPM choice. */
-static int open_ctx(const char *verb, struct btpm_cli *c, struct btpm_tok_ctx *tc, int want_write)
+enum { READ, WRITE, CREATE };
+
+/*
+ * Point the token context at the CLI's TPM choice. Only init (CREATE) makes
+ * a store: a writer first looks, read-only, for an existing one, so that a
+ * failing verb leaves no empty per-user store behind to hide /etc/baretpm.
+ */
+static int open_ctx(const char *verb, struct btpm_cli *c, struct btpm_tok_ctx *tc, int mode)
 {
-	int rc = btpm_tok_ctx_open(tc, c->tcti, NULL, want_write);
+	int rc = btpm_tok_ctx_open(tc, c->tcti, NULL, mode == CREATE);
+	if (!rc && mode == WRITE) {
+		btpm_tok_ctx_close(tc);
+		rc = btpm_tok_ctx_open(tc, c->tcti, NULL, 1);
+	}
 	if (rc == BTPM_E_NOTFOUND) {
 		char dir[512];
 		const char *src;
@@ -22,17 +32,40 @@ static int open_ctx(const char *verb, struct btpm_cli *c, struct btpm_tok_ctx *t
 		return BTPM_EXIT_FAIL;
 	}
 	if (rc)
-		return btpm_cli_tok_fail(verb, "opening the token store", rc, tc);
+		return btpm_cli_store_fail(verb, "opening the token store", rc, tc);
 	return 0;
+}
+
+/*
+ * The serials of the store's tokens; beyond BTPM_STORE_MAX_TOKENS the first
+ * ones, with a warning. Returns 0 or an exit code (message printed).
+ */
+static int list_serials(const char *verb, struct btpm_tok_ctx *tc,
+			char serials[][BTPM_STORE_SERIAL + 1], unsigned *n)
+{
+	int rc = btpm_store_list_tokens(&tc->store, serials, BTPM_STORE_MAX_TOKENS, n);
+	if (rc == BTPM_E_TOOBIG) {
+		fprintf(stderr, "baretpm %s: warning: %s\n", verb, tc->store.error);
+		return 0;
+	}
+	return rc ? btpm_cli_store_fail(verb, "listing tokens", rc, tc) : 0;
+}
+
+/* A token file that cannot be read is named, and the other tokens stay usable. */
+static void unreadable(const char *verb, const struct btpm_tok_ctx *tc)
+{
+	fprintf(stderr, "baretpm %s: warning: skipping a token file: %s\n", verb,
+		tc->store.error[0] ? tc->store.error : "unreadable");
 }
 
 int btpm_cli_find_token(const char *verb, struct btpm_cli *c, struct btpm_tok_ctx *tc,
 			const char *label, const char *serial, struct btpm_store_token *tok,
 			int want_write)
 {
+	btpm_tok_ctx_blank(tc);
 	if (!label && !serial)
 		return btpm_cli_usage_error(verb, "which token? give --label=LABEL");
-	int rc = open_ctx(verb, c, tc, want_write);
+	int rc = open_ctx(verb, c, tc, want_write ? WRITE : READ);
 	if (rc)
 		return rc;
 	if (!tc->have_global) {
@@ -44,17 +77,19 @@ int btpm_cli_find_token(const char *verb, struct btpm_cli *c, struct btpm_tok_ct
 	/* a writer holds the lock from reading the token to saving it (released
 	 * when the store closes), so concurrent writers never lose each other's work */
 	if (want_write && (rc = btpm_store_lock(&tc->store)) != 0)
-		return btpm_cli_tok_fail(verb, "locking the token store", rc, tc);
+		return btpm_cli_store_fail(verb, "locking the token store", rc, tc);
 	char serials[BTPM_STORE_MAX_TOKENS][BTPM_STORE_SERIAL + 1];
-	unsigned n, found = 0;
-	rc = btpm_store_list_tokens(&tc->store, serials, BTPM_STORE_MAX_TOKENS, &n);
+	unsigned n = 0, found = 0, bad = 0;
+	rc = list_serials(verb, tc, serials, &n);
 	if (rc)
-		return btpm_cli_tok_fail(verb, "listing tokens", rc, tc);
+		return rc;
 	for (unsigned i = 0; i < n; i++) {
 		struct btpm_store_token t;
-		rc = btpm_store_load_token(&tc->store, serials[i], &t);
-		if (rc)
-			return btpm_cli_tok_fail(verb, "reading a token", rc, tc);
+		if (btpm_store_load_token(&tc->store, serials[i], &t)) {
+			unreadable(verb, tc);
+			bad++;
+			continue;
+		}
 		int match = serial ? !strcmp(t.serial, serial) : !strcmp(t.label, label);
 		if (match && found++ == 0) {
 			*tok = t;
@@ -71,8 +106,9 @@ int btpm_cli_find_token(const char *verb, struct btpm_cli *c, struct btpm_tok_ct
 	if (found)
 		btpm_store_token_free(tok);
 	else
-		fprintf(stderr, "baretpm %s: no token %s '%s' (see 'baretpm listtokens')\n", verb,
-			serial ? "with serial" : "labelled", serial ? serial : label);
+		fprintf(stderr, "baretpm %s: no token %s '%s'%s (see 'baretpm listtokens')\n", verb,
+			serial ? "with serial" : "labelled", serial ? serial : label,
+			bad ? " among the token files that could be read" : "");
 	return BTPM_EXIT_FAIL;
 }
 
@@ -103,7 +139,7 @@ int btpm_cli_init(struct btpm_cli *c, int argc, char **argv)
 		else if (!strncmp(argv[i], "--pid", 5))
 			continue; /* tpm2_ptool compatibility: ignored */
 		else
-			return btpm_cli_usage_error("init", "unexpected argument '%s'", argv[i]);
+			return btpm_cli_unexpected("init", argv[i]);
 	}
 	uint32_t h = BTPM_TOK_SRK_HANDLE;
 	if (handle) {
@@ -118,7 +154,7 @@ int btpm_cli_init(struct btpm_cli *c, int argc, char **argv)
 	if (transient)
 		h = 0;
 	struct btpm_tok_ctx tc;
-	int rc = open_ctx("init", c, &tc, 1);
+	int rc = open_ctx("init", c, &tc, CREATE);
 	if (rc)
 		return rc;
 	rc = btpm_tok_init(&tc, h);
@@ -205,7 +241,7 @@ int btpm_cli_addtoken(struct btpm_cli *c, int argc, char **argv)
 		if (r < 0)
 			return BTPM_EXIT_USAGE;
 		if (!r)
-			return btpm_cli_usage_error("addtoken", "unexpected argument '%s'", argv[i]);
+			return btpm_cli_unexpected("addtoken", argv[i]);
 	}
 	if (!label || !*label || strlen(label) > BTPM_STORE_LABEL)
 		return btpm_cli_usage_error("addtoken", "--label=LABEL (1 to %d bytes) is required",
@@ -223,7 +259,7 @@ int btpm_cli_addtoken(struct btpm_cli *c, int argc, char **argv)
 	}
 	struct btpm_tok_ctx tc;
 	struct btpm_store_token tok;
-	rc = open_ctx("addtoken", c, &tc, 1);
+	rc = open_ctx("addtoken", c, &tc, WRITE);
 	if (!rc) {
 		rc = btpm_tok_create_token(&tc, label, sopin, so_len, no_user ? NULL : upin, u_len,
 					   &tok);
@@ -256,7 +292,7 @@ int btpm_cli_rmtoken(struct btpm_cli *c, int argc, char **argv)
 		if (r < 0)
 			return btpm_cli_usage_error("rmtoken", "%s needs a value", argv[i]);
 		if (!r)
-			return btpm_cli_usage_error("rmtoken", "unexpected argument '%s'", argv[i]);
+			return btpm_cli_unexpected("rmtoken", argv[i]);
 	}
 	struct btpm_tok_ctx tc;
 	struct btpm_store_token tok;
@@ -265,7 +301,7 @@ int btpm_cli_rmtoken(struct btpm_cli *c, int argc, char **argv)
 		goto out;
 	rc = btpm_store_delete_token(&tc.store, tok.serial);
 	if (rc)
-		rc = btpm_cli_tok_fail("rmtoken", "deleting the token", rc, &tc);
+		rc = btpm_cli_store_fail("rmtoken", "deleting the token", rc, &tc);
 	else
 		printf("token '%s' (serial %s) deleted\n", tok.label, tok.serial);
 	btpm_store_token_free(&tok);
@@ -283,25 +319,25 @@ int btpm_cli_listtokens(struct btpm_cli *c, int argc, char **argv)
 		return BTPM_EXIT_OK;
 	}
 	if (argc > 1)
-		return btpm_cli_usage_error("listtokens", "unexpected argument '%s'", argv[1]);
+		return btpm_cli_unexpected("listtokens", argv[1]);
 	struct btpm_tok_ctx tc;
-	int rc = open_ctx("listtokens", c, &tc, 0);
+	int rc = open_ctx("listtokens", c, &tc, READ);
 	if (rc)
 		return rc;
 	char serials[BTPM_STORE_MAX_TOKENS][BTPM_STORE_SERIAL + 1];
-	unsigned n;
-	rc = btpm_store_list_tokens(&tc.store, serials, BTPM_STORE_MAX_TOKENS, &n);
-	if (rc)
-		rc = btpm_cli_tok_fail("listtokens", "listing tokens", rc, &tc);
-	else if (!n)
+	unsigned n = 0;
+	rc = list_serials("listtokens", &tc, serials, &n);
+	if (!rc && !n)
 		fprintf(stderr, "no tokens in %s (create one with 'baretpm addtoken')\n",
 			tc.store.dir);
+	/* every readable token is listed; an unreadable file is named, and fails the verb */
+	int bad = 0;
 	for (unsigned i = 0; !rc && i < n; i++) {
 		struct btpm_store_token t;
-		rc = btpm_store_load_token(&tc.store, serials[i], &t);
-		if (rc) {
-			rc = btpm_cli_tok_fail("listtokens", "reading a token", rc, &tc);
-			break;
+		if (btpm_store_load_token(&tc.store, serials[i], &t)) {
+			unreadable("listtokens", &tc);
+			bad = 1;
+			continue;
 		}
 		unsigned keys = 0;
 		for (unsigned j = 0; j < t.nobjects; j++)
@@ -311,7 +347,7 @@ int btpm_cli_listtokens(struct btpm_cli *c, int argc, char **argv)
 		btpm_store_token_free(&t);
 	}
 	btpm_tok_ctx_close(&tc);
-	return rc;
+	return rc ? rc : bad ? BTPM_EXIT_FAIL : BTPM_EXIT_OK;
 }
 
 
@@ -343,22 +379,24 @@ int btpm_cli_changepin(struct btpm_cli *c, int argc, char **argv)
 		if (r < 0)
 			return BTPM_EXIT_USAGE;
 		if (!r)
-			return btpm_cli_usage_error("changepin", "unexpected argument '%s'", argv[i]);
+			return btpm_cli_unexpected("changepin", argv[i]);
 	}
 	if (so < 0)
 		return btpm_cli_usage_error("changepin", "which PIN? --user or --so");
-	struct btpm_tok_ctx tc;
-	struct btpm_store_token tok;
-	int rc = btpm_cli_find_token("changepin", c, &tc, label, serial, &tok, 1);
-	if (rc) {
-		btpm_tok_ctx_close(&tc);
-		return rc;
-	}
+	if (!label && !serial)
+		return btpm_cli_usage_error("changepin", "which token? give --label=LABEL");
+	/* the PINs first: a prompt must not keep the store locked while it waits */
 	char a[PIN_BUF], b[PIN_BUF];
 	size_t al = 0, bl = 0;
-	rc = get_pin("changepin", &old, so ? "current SO PIN" : "current user PIN", a, &al);
+	struct btpm_tok_ctx tc;
+	struct btpm_store_token tok = {0};
+	int rc = get_pin("changepin", &old, so ? "current SO PIN" : "current user PIN", a, &al);
 	if (!rc)
 		rc = get_pin("changepin", &next, so ? "new SO PIN" : "new user PIN", b, &bl);
+	if (!rc)
+		rc = btpm_cli_find_token("changepin", c, &tc, label, serial, &tok, 1);
+	else
+		btpm_tok_ctx_blank(&tc);
 	if (!rc) {
 		rc = btpm_tok_set_pin(&tc, &tok, so ? BTPM_TOK_SO : BTPM_TOK_USER, a, al, b, bl);
 		if (!rc)
@@ -398,21 +436,23 @@ int btpm_cli_initpin(struct btpm_cli *c, int argc, char **argv)
 		if (r < 0)
 			return BTPM_EXIT_USAGE;
 		if (!r)
-			return btpm_cli_usage_error("initpin", "unexpected argument '%s'", argv[i]);
+			return btpm_cli_unexpected("initpin", argv[i]);
 	}
-	struct btpm_tok_ctx tc;
-	struct btpm_store_token tok;
-	int rc = btpm_cli_find_token("initpin", c, &tc, label, serial, &tok, 1);
-	if (rc) {
-		btpm_tok_ctx_close(&tc);
-		return rc;
-	}
+	if (!label && !serial)
+		return btpm_cli_usage_error("initpin", "which token? give --label=LABEL");
+	/* the PINs first: a prompt must not keep the store locked while it waits */
 	char a[PIN_BUF], b[PIN_BUF];
 	size_t al = 0, bl = 0;
 	struct btpm_tok_login l;
-	rc = get_pin("initpin", &so, "SO PIN", a, &al);
+	struct btpm_tok_ctx tc;
+	struct btpm_store_token tok = {0};
+	int rc = get_pin("initpin", &so, "SO PIN", a, &al);
 	if (!rc)
 		rc = get_pin("initpin", &user, "new user PIN", b, &bl);
+	if (!rc)
+		rc = btpm_cli_find_token("initpin", c, &tc, label, serial, &tok, 1);
+	else
+		btpm_tok_ctx_blank(&tc);
 	if (!rc) {
 		rc = btpm_tok_login(&tc, &tok, BTPM_TOK_SO, a, al, &l);
 		if (!rc) {

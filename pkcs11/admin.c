@@ -90,7 +90,7 @@ static CK_RV create_token(const char *pin, size_t len, const char *label)
 /*
  * Re-initialization (v2.40 5.5: with the right SO PIN, every object goes and
  * the user PIN is unset). The token keeps its serial and slot but gets a new
- * secret W: a new token is made, then saved under the old serial.
+ * secret W: a new token is made and saved under the old serial, in place.
  */
 static CK_RV reinit_token(struct p11_slot *sl, const char *pin, size_t len, const char *label)
 {
@@ -109,13 +109,11 @@ static CK_RV reinit_token(struct p11_slot *sl, const char *pin, size_t len, cons
 	btpm_tok_logout(&g->ctx, &so);
 	if ((rv = btpm_p11_store_writable(0)) != CKR_OK)
 		return rv;
-	rc = btpm_tok_create_token(&g->ctx, label, pin, len, NULL, 0, &fresh);
+	rc = btpm_tok_make_token(&g->ctx, label, pin, len, NULL, 0, &fresh);
 	if (btpm_p11_retry_for_room(rc))
-		rc = btpm_tok_create_token(&g->ctx, label, pin, len, NULL, 0, &fresh);
+		rc = btpm_tok_make_token(&g->ctx, label, pin, len, NULL, 0, &fresh);
 	if (rc)
 		return btpm_p11_rv(rc, "creating the token");
-	char made[BTPM_STORE_SERIAL + 1];
-	memcpy(made, fresh.serial, sizeof(made));
 	rc = btpm_store_lock(st);
 	if (!rc) {
 		rc = btpm_store_load_token(st, sl->serial, &old);
@@ -127,7 +125,6 @@ static CK_RV reinit_token(struct p11_slot *sl, const char *pin, size_t len, cons
 			memcpy(fresh.serial, sl->serial, sizeof(fresh.serial));
 			rc = btpm_store_save_token(st, &fresh);
 		}
-		btpm_store_delete_token(st, made);
 		btpm_store_unlock(st);
 	}
 	if (rc) {

@@ -19,12 +19,18 @@ static int load_srk_entity(struct btpm_tok_ctx *c)
 	return btpm_public_name(&c->g.srk_public, &c->srk.name);
 }
 
+void btpm_tok_ctx_blank(struct btpm_tok_ctx *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->store.lock_fd = -1; /* no lock: closing must not close descriptor 0 */
+}
+
 int btpm_tok_ctx_open(struct btpm_tok_ctx *c, const char *tcti, const char *store_dir,
 		      int want_write)
 {
 	if (!c)
 		return BTPM_E_ARG;
-	memset(c, 0, sizeof(*c));
+	btpm_tok_ctx_blank(c);
 	snprintf(c->tcti, sizeof(c->tcti), "%s", tcti ? tcti : "");
 	int rc = btpm_store_open(&c->store, store_dir, want_write);
 	if (rc)

@@ -77,6 +77,8 @@ struct btpm_tok_login {
  */
 int btpm_tok_ctx_open(struct btpm_tok_ctx *c, const char *tcti, const char *store_dir,
 		      int want_write);
+/* An empty context that btpm_tok_ctx_close() accepts (for a caller that may fail first). */
+void btpm_tok_ctx_blank(struct btpm_tok_ctx *c);
 /* Flush every key this process loaded, close the TPM and the store, wipe. */
 void btpm_tok_ctx_close(struct btpm_tok_ctx *c);
 /* Open the TPM connection if it is not open. */
@@ -96,10 +98,18 @@ void btpm_tok_after_fork(struct btpm_tok_ctx *c);
  */
 int btpm_tok_init(struct btpm_tok_ctx *c, uint32_t srk_handle);
 
-/* Create a token (SO PIN required; user PIN may be NULL: set later by C_InitPIN). */
+/*
+ * Create a token (SO PIN required; user PIN may be NULL: set later by
+ * C_InitPIN) and save it; a store that holds BTPM_STORE_MAX_TOKENS already
+ * is BTPM_E_TOOBIG, found before any TPM work.
+ */
 int btpm_tok_create_token(struct btpm_tok_ctx *c, const char *label, const char *so_pin,
 			  size_t so_len, const char *user_pin, size_t user_len,
 			  struct btpm_store_token *out);
+/* The same without saving it (re-initialization saves it under the old serial). */
+int btpm_tok_make_token(struct btpm_tok_ctx *c, const char *label, const char *so_pin,
+			size_t so_len, const char *user_pin, size_t user_len,
+			struct btpm_store_token *out);
 
 /*
  * Log in: unseal W with the PIN. Wrong PIN: the TPM's TPM_RC_AUTH_FAIL (its

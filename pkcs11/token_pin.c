@@ -46,17 +46,45 @@ static int seal(struct btpm_tok_ctx *c, struct btpm_session *s, const uint8_t *w
 	return rc;
 }
 
-static void random_serial(char *out)
+static int random_serial(char *out)
 {
 	uint8_t b[BTPM_STORE_SERIAL / 2];
-	btpm_random(b, sizeof(b));
-	for (unsigned i = 0; i < sizeof(b); i++)
+	int rc = btpm_random(b, sizeof(b));
+	for (unsigned i = 0; !rc && i < sizeof(b); i++)
 		snprintf(out + 2 * i, 3, "%02x", b[i]);
+	return rc;
 }
 
-int btpm_tok_create_token(struct btpm_tok_ctx *c, const char *label, const char *so_pin,
-			  size_t so_len, const char *user_pin, size_t user_len,
-			  struct btpm_store_token *out)
+/*
+ * With the store locked: room for one more token (the store lists at most
+ * BTPM_STORE_MAX_TOKENS) and no token with this serial yet (a new token's
+ * file must never replace another's).
+ */
+static int room_for_token(struct btpm_store *st, const char *serial)
+{
+	char serials[BTPM_STORE_MAX_TOKENS][BTPM_STORE_SERIAL + 1];
+	unsigned n = 0;
+	int rc = btpm_store_list_tokens(st, serials, BTPM_STORE_MAX_TOKENS, &n);
+	if (rc == BTPM_E_TOOBIG || (!rc && n >= BTPM_STORE_MAX_TOKENS)) {
+		snprintf(st->error, sizeof(st->error),
+			 "%s holds %u tokens, the most a store can; remove one first "
+			 "('baretpm rmtoken')",
+			 st->dir, (unsigned)BTPM_STORE_MAX_TOKENS);
+		return BTPM_E_TOOBIG;
+	}
+	for (unsigned i = 0; !rc && serial && i < n; i++) {
+		if (strcmp(serials[i], serial))
+			continue;
+		snprintf(st->error, sizeof(st->error), "%s: a token with serial %s exists",
+			 st->dir, serial);
+		rc = BTPM_E_STORE;
+	}
+	return rc;
+}
+
+int btpm_tok_make_token(struct btpm_tok_ctx *c, const char *label, const char *so_pin,
+			size_t so_len, const char *user_pin, size_t user_len,
+			struct btpm_store_token *out)
 {
 	if (!c || !label || !out || strlen(label) > BTPM_STORE_LABEL)
 		return BTPM_E_ARG;
@@ -67,9 +95,10 @@ int btpm_tok_create_token(struct btpm_tok_ctx *c, const char *label, const char 
 	uint8_t w[BTPM_TOK_W];
 	struct btpm_session s = {0};
 	snprintf(out->label, sizeof(out->label), "%s", label);
-	random_serial(out->serial);
 	out->next_handle = 1;
-	rc = btpm_random(w, sizeof(w));
+	rc = random_serial(out->serial);
+	if (!rc)
+		rc = btpm_random(w, sizeof(w));
 	if (!rc)
 		rc = btpm_tok_start_session(c, &s);
 	if (!rc)
@@ -80,10 +109,25 @@ int btpm_tok_create_token(struct btpm_tok_ctx *c, const char *label, const char 
 	}
 	btpm_session_flush(c->t, &s);
 	btpm_wipe(w, sizeof(w));
+	return rc;
+}
+
+int btpm_tok_create_token(struct btpm_tok_ctx *c, const char *label, const char *so_pin,
+			  size_t so_len, const char *user_pin, size_t user_len,
+			  struct btpm_store_token *out)
+{
+	if (!c || !out)
+		return BTPM_E_ARG;
+	/* a full store fails before the TPM work; the check is made again under the lock */
+	int rc = room_for_token(&c->store, NULL);
+	if (!rc)
+		rc = btpm_tok_make_token(c, label, so_pin, so_len, user_pin, user_len, out);
 	if (!rc) {
 		rc = btpm_store_lock(&c->store);
 		if (!rc) {
-			rc = btpm_store_save_token(&c->store, out);
+			rc = room_for_token(&c->store, out->serial);
+			if (!rc)
+				rc = btpm_store_save_token(&c->store, out);
 			btpm_store_unlock(&c->store);
 		}
 	}

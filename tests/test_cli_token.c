@@ -24,17 +24,28 @@ static void fresh(void)
 	ck_assert_ptr_nonnull(mkdtemp(store));
 }
 
+/* Shell text run against the sim and this test's store ($B is the CLI); its exit status. */
+__attribute__((format(printf, 1, 2))) static int sh(const char *fmt, ...)
+{
+	char body[3000], cmd[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(body, sizeof(body), fmt, ap);
+	va_end(ap);
+	snprintf(cmd, sizeof(cmd), "export BARETPM_STORE='%s' BARETPM_TCTI='%s'; B='%s'; %s", store,
+		 sim.tcti, btpm_test_cli(), body);
+	return btpm_test_sh(cmd, 90, out, sizeof(out), err, sizeof(err));
+}
+
 /* Run "baretpm ARGS" against the sim and this test's store (stdin from /dev/null). */
 __attribute__((format(printf, 1, 2))) static int cli(const char *fmt, ...)
 {
-	char args[2048], cmd[4096];
+	char args[2048];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(args, sizeof(args), fmt, ap);
 	va_end(ap);
-	snprintf(cmd, sizeof(cmd), "BARETPM_STORE='%s' BARETPM_TCTI='%s' setsid '%s' %s </dev/null",
-		 store, sim.tcti, btpm_test_cli(), args);
-	return btpm_test_sh(cmd, 60, out, sizeof(out), err, sizeof(err));
+	return sh("setsid \"$B\" %s </dev/null", args);
 }
 
 #define assert_has(hay, needle) \
@@ -183,6 +194,105 @@ START_TEST(errors_are_clear)
 }
 END_TEST
 
+/* Verbs given no token, a tampered store, a damaged token file: clear errors, nothing lost. */
+START_TEST(bad_stores_and_arguments)
+{
+	/* a verb that fails on a missing store does not create one (it would hide /etc/baretpm) */
+	char saved[sizeof(store)];
+	snprintf(saved, sizeof(saved), "%s", store);
+	snprintf(store + strlen(store), sizeof(store) - strlen(store), "/none");
+	ck_assert_int_eq(cli("addkey --label=ssh --userpin=1234"), 1);
+	assert_has(err, "run 'baretpm init'");
+	ck_assert_int_eq(cli("rmkey --label=ssh --key-label=x"), 1);
+	ck_assert_int_eq(sh("test -e \"$BARETPM_STORE\""), 1);
+	snprintf(store, sizeof(store), "%s", saved);
+	setup_token();
+	/* no token named: a usage error from every verb that needs one (these crashed) */
+	static const char *no_token[] = {"rmtoken", "changepin --user --old=1234 --new=4321",
+					 "initpin --sopin=5678 --userpin=4321",
+					 "addkey --userpin=1234", "listobjects",
+					 "rmkey --key-label=x", "sshkey"};
+	for (size_t i = 0; i < sizeof(no_token) / sizeof(no_token[0]); i++) {
+		ck_assert_msg(cli("%s", no_token[i]) == 2, "%s: %s", no_token[i], err);
+		assert_has(err, "which token?");
+	}
+	/* a mistyped PIN option is named, its value is not printed */
+	ck_assert_int_eq(cli("addtoken --label=x --so-pin=S3cretPIN"), 2);
+	assert_has(err, "'--so-pin=...'");
+	ck_assert_msg(!strstr(err, "S3cretPIN"), "the PIN was printed:\n%s", err);
+	/* two keys with one label: rmkey refuses to guess, --id picks one */
+	ck_assert_int_eq(cli("addkey --label=ssh --userpin=1234 --id=01"), 0);
+	ck_assert_int_eq(cli("addkey --label=ssh --userpin=1234 --id=02"), 0);
+	ck_assert_int_eq(cli("rmkey --label=ssh --key-label=ssh"), 1);
+	assert_has(err, "more than one key");
+	ck_assert_int_eq(cli("rmkey --label=ssh --key-label=ssh --id=02"), 0);
+	assert_has(out, "removed 2 object(s)");
+	/* an EC point of 404 bytes in a hand-edited file: skipped, no overflow */
+	ck_assert_int_eq(cli("addtoken --label=other --userpin=1234 --sopin=5678"), 0);
+	ck_assert_int_eq(sh("f=$(grep -l '^label \"ssh\"' \"$BARETPM_STORE\"/tokens/*.token) && "
+			    "sed -i \"s/^attr 0x00000181 .*/attr 0x00000181 $(printf '04%%.0s' "
+			    "$(seq 404))/\" \"$f\""),
+			 0);
+	ck_assert_int_eq(cli("sshkey --label=ssh"), 1);
+	assert_has(err, "malformed CKA_EC_POINT");
+	/* a damaged token file is named; the other token still works */
+	ck_assert_int_eq(sh("f=$(grep -l '^label \"ssh\"' \"$BARETPM_STORE\"/tokens/*.token) && "
+			    "head -c 300 \"$f\" > \"$f.x\" && mv \"$f.x\" \"$f\""),
+			 0);
+	ck_assert_int_eq(cli("listtokens"), 1);
+	assert_has(err, "skipping a token file");
+	assert_has(out, "  label: other\n");
+	ck_assert_int_eq(cli("addkey --label=other --userpin=1234"), 0);
+	assert_has(err, "skipping a token file");
+	ck_assert_int_eq(cli("addkey --label=ssh --userpin=1234"), 1);
+	assert_has(err, "among the token files that could be read");
+	/* the store itself unusable: exit 1 (the store), not 3 (the TPM) */
+	ck_assert_int_eq(sh("mv \"$BARETPM_STORE\"/tokens \"$BARETPM_STORE\"/t && "
+			    "touch \"$BARETPM_STORE\"/tokens"),
+			 0);
+	ck_assert_int_eq(cli("listtokens"), 1);
+	ck_assert_int_eq(sh("rm \"$BARETPM_STORE\"/tokens && mv \"$BARETPM_STORE\"/t "
+			    "\"$BARETPM_STORE\"/tokens"),
+			 0);
+}
+END_TEST
+
+/* The store lists 32 tokens: the 33rd is refused before any TPM work, the rest stay usable. */
+START_TEST(token_limit)
+{
+	setup_token();
+	ck_assert_int_eq(sh("for i in $(seq 2 32); do \"$B\" addtoken --label=t$i --userpin=1234 "
+			    "--sopin=5678 >/dev/null || exit 1; done"),
+			 0);
+	ck_assert_int_eq(cli("addtoken --label=t33 --userpin=1234 --sopin=5678"), 1);
+	assert_has(err, "holds 32 tokens, the most a store can");
+	ck_assert_int_eq(cli("listtokens"), 0);
+	assert_has(out, "  label: t32\n");
+	ck_assert_int_eq(cli("rmtoken --label=t32"), 0);
+	ck_assert_int_eq(cli("addtoken --label=t33 --userpin=1234 --sopin=5678"), 0);
+}
+END_TEST
+
+/* A PIN prompt waiting on a terminal does not hold the store's lock. */
+START_TEST(prompt_holds_no_lock)
+{
+	setup_token();
+	if (sh("command -v script") != 0) {
+		fprintf(stderr, "prompt_holds_no_lock skipped: no script(1)\n");
+		return;
+	}
+	/* script gives addkey a terminal; sleep keeps its input open, so it waits at the prompt */
+	int rc = sh("(sleep 30 | script -qfec \"'$B' addkey --label=ssh\" /dev/null >/dev/null "
+		    "2>&1 &) ; for i in $(seq 100); do pgrep -f 'addkey --label=ssh$' >/dev/null "
+		    "&& break; sleep 0.05; done; sleep 0.3; timeout 20 \"$B\" addkey --label=ssh "
+		    "--userpin=1234 --key-label=second; r=$?; pkill -f 'addkey --label=ssh$'; "
+		    "pkill -f 'sleep 30$'; exit $r");
+	ck_assert_msg(rc == 0, "a second addkey waited for the prompting one (%d):\n%s%s", rc, out,
+		      err);
+	assert_has(out, "key 'second'");
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("cli-token");
@@ -195,6 +305,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, pins_from_files_and_changes);
 	tcase_add_test(tc, wrong_pin_then_reset);
 	tcase_add_test(tc, errors_are_clear);
+	tcase_add_test(tc, bad_stores_and_arguments);
+	tcase_add_test(tc, token_limit);
+	tcase_add_test(tc, prompt_holds_no_lock);
 	suite_add_tcase(s, tc);
 	return s;
 }
