@@ -8,6 +8,7 @@
  * its own swtpm and stops it.
  */
 #include <check.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,15 +18,23 @@
 
 static char out[1 << 17], err[1 << 14];
 
+/* An absolute path: p11-kit (under p11tool) takes a relative one as relative to its own directory. */
 static const char *module(void)
 {
+	static char abs[1024];
 	const char *m = getenv("BTPM_MODULE");
-	return m && *m ? m : "build/libbaretpm_pkcs11.so";
+	if (!m || !*m)
+		m = "build/libbaretpm_pkcs11.so";
+	char full[PATH_MAX];
+	if (!realpath(m, full) || strlen(full) >= sizeof(abs))
+		return m;
+	memcpy(abs, full, strlen(full) + 1);
+	return abs;
 }
 
 static void run_script(const char *name, const char *last_line)
 {
-	char cmd[2048];
+	char cmd[4096];
 	/* An ASan-built module cannot be loaded into ssh, sshd or pkcs11-tool (the
 	 * runtime must come first); under `make asan` the module is exercised by
 	 * test_pkcs11*, and the real clients run in `make check`. */
