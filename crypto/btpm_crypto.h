@@ -146,6 +146,12 @@ int btpm_ecdh_ephemeral(uint16_t curve, const uint8_t *peer_x, const uint8_t *pe
 			size_t coord_len, uint8_t *our_x, uint8_t *our_y, uint8_t *z_x);
 
 /*
+ * A public point (x, y), coord_len bytes each, on the curve: 0, else
+ * BTPM_E_CRYPTO (SP 800-56A 5.6.2.3.3, full public key validation).
+ */
+int btpm_ecc_point_check(uint16_t curve, size_t coord_len, const uint8_t *x, const uint8_t *y);
+
+/*
  * ECDSA verification (FIPS 186-4, 6.4) of (r, s) over digest with the public
  * point (pub_x, pub_y). r and s are big-endian of 1..coord_len bytes each.
  * Returns 0 if the signature is valid, BTPM_E_CRYPTO if it is not or the point

@@ -239,6 +239,19 @@ static int read_sig_int(mbedtls_mpi *v, const uint8_t *p, size_t n, size_t coord
 	return map_err(mbedtls_mpi_read_binary(v, p, n));
 }
 
+int btpm_ecc_point_check(uint16_t curve, size_t coord_len, const uint8_t *x, const uint8_t *y)
+{
+	if (!x || !y)
+		return BTPM_E_ARG;
+	struct work w;
+	work_init(&w);
+	int rc = load_group(&w.grp, curve, coord_len);
+	if (!rc)
+		rc = read_point(&w.grp, &w.q, x, y, coord_len);
+	work_free(&w);
+	return rc;
+}
+
 int btpm_ecdsa_verify(uint16_t curve, const uint8_t *pub_x, const uint8_t *pub_y,
 		      size_t coord_len, const uint8_t *digest, size_t dlen, const uint8_t *r,
 		      size_t rlen, const uint8_t *s, size_t slen)

@@ -286,7 +286,7 @@ static CK_RV C_Login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8C
 	else if (!sl->serial[0])
 		rv = CKR_USER_PIN_NOT_INITIALIZED; /* the empty slot: no token, no PIN */
 	else if (!pin_len_ok(ulPinLen))
-		rv = CKR_PIN_LEN_RANGE;
+		rv = CKR_PIN_INCORRECT; /* v2.40 5.6 lists no PIN_LEN_RANGE for C_Login; never tried */
 	else if ((rv = btpm_p11_slot_load(sl, 0)) != CKR_OK)
 		;
 	else if (who == BTPM_TOK_USER && !sl->tok.user_pin_set)

@@ -126,13 +126,29 @@ static CK_RV out_len(CK_BYTE_PTR out, CK_ULONG_PTR len, size_t need, int *done)
 	return CKR_OK;
 }
 
+/*
+ * v3.0 5.11, 5.13, 5.14: C_SignInit, C_VerifyInit or C_DigestInit with no
+ * mechanism ends that kind of operation, whatever state it is in. off names
+ * the operation in struct p11_session.
+ */
+static CK_RV op_cancel(CK_SESSION_HANDLE hSession, size_t off)
+{
+	struct p11_session *s;
+	CK_RV rv = btpm_p11_enter_session(hSession, &s);
+	if (rv != CKR_OK)
+		return rv;
+	btpm_p11_op_end((struct p11_op *)((char *)s + off));
+	btpm_p11_leave();
+	return CKR_OK;
+}
+
 /* ---- sign ------------------------------------------------------------------------------- */
 
 static CK_RV C_SignInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
 			CK_OBJECT_HANDLE hKey)
 {
 	if (!pMechanism)
-		return CKR_ARGUMENTS_BAD;
+		return op_cancel(hSession, offsetof(struct p11_session, sign));
 	struct p11_session *s;
 	CK_RV rv = btpm_p11_enter_session(hSession, &s);
 	if (rv != CKR_OK)
@@ -307,7 +323,7 @@ static CK_RV C_VerifyInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanis
 			  CK_OBJECT_HANDLE hKey)
 {
 	if (!pMechanism)
-		return CKR_ARGUMENTS_BAD;
+		return op_cancel(hSession, offsetof(struct p11_session, verify));
 	struct p11_session *s;
 	CK_RV rv = btpm_p11_enter_session(hSession, &s);
 	if (rv != CKR_OK)
@@ -402,7 +418,7 @@ static CK_RV C_VerifyFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature,
 static CK_RV C_DigestInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism)
 {
 	if (!pMechanism)
-		return CKR_ARGUMENTS_BAD;
+		return op_cancel(hSession, offsetof(struct p11_session, digest));
 	struct p11_session *s;
 	CK_RV rv = btpm_p11_enter_session(hSession, &s);
 	if (rv != CKR_OK)

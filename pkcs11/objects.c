@@ -142,6 +142,9 @@ static CK_RV fill_public(struct btpm_store_object *o, const CK_ATTRIBUTE *tmpl, 
 	} else {
 		memcpy(der, raw, pt->ulValueLen);
 	}
+	/* a point off the curve is refused now, not found out at C_Verify */
+	if (btpm_ecc_point_check(curve, coord, der + 3, der + 3 + coord))
+		return CKR_ATTRIBUTE_VALUE_INVALID;
 	CK_BBOOL no = CK_FALSE;
 	if (btpm_store_attr_set(o, (uint32_t)CKA_EC_PARAMS, oid, (uint32_t)oid_n) ||
 	    btpm_store_attr_set(o, (uint32_t)CKA_EC_POINT, der, (uint32_t)(3 + 2 * coord)) ||

@@ -66,8 +66,15 @@ struct btpm_store_object *btpm_p11_sobj_add(struct p11_session *s, uint32_t cls)
 	if (!o)
 		return NULL;
 	if (o->handle > P11_OBJ_MASK) {
-		btpm_store_object_remove(&g->sobj_tok, o->handle);
-		return NULL;
+		/* 2^20 - 1 handles handed out: go on with the lowest one no live object has */
+		uint32_t h = 1;
+		while (h <= P11_OBJ_MASK && btpm_store_object_find(&g->sobj_tok, h))
+			h++;
+		if (h > P11_OBJ_MASK) {
+			btpm_store_object_remove(&g->sobj_tok, o->handle);
+			return NULL;
+		}
+		o->handle = h;
 	}
 	g->sobj[g->nsobj++] = (struct p11_sobj){o->handle, s->slot, s->handle};
 	return o;

@@ -81,7 +81,7 @@ static struct p11_slot *slot_new(unsigned i, const char *serial)
 	struct p11_slot *sl = calloc(1, sizeof(*sl));
 	if (!sl)
 		return NULL;
-	snprintf(sl->serial, sizeof(sl->serial), "%s", serial);
+	snprintf(sl->serial, sizeof(sl->serial), "%.*s", (int)BTPM_STORE_SERIAL, serial);
 	btpm_p11_g.slots[i] = sl;
 	return sl;
 }
@@ -97,7 +97,7 @@ static struct p11_slot *slot_assign(const char *serial)
 		if (sl && !sl->present && !sl->sessions) {
 			btpm_store_token_free(&sl->tok);
 			btpm_wipe(sl, sizeof(*sl));
-			snprintf(sl->serial, sizeof(sl->serial), "%s", serial);
+			snprintf(sl->serial, sizeof(sl->serial), "%.*s", (int)BTPM_STORE_SERIAL, serial);
 			return sl;
 		}
 	}
@@ -120,13 +120,23 @@ CK_RV btpm_p11_slots_refresh(void)
 	for (unsigned i = 0; i < g->nslots; i++)
 		if (g->slots[i])
 			g->slots[i]->present = 0;
+	/*
+	 * Every token that has a slot is marked present before any new token gets
+	 * one: a reused slot is only ever one whose token is gone, never one of a
+	 * token further down the list.
+	 */
+	int is_new[BTPM_STORE_MAX_TOKENS];
 	for (unsigned k = 0; k < n; k++) {
 		struct p11_slot *sl = NULL;
 		for (unsigned i = 0; i < g->nslots && !sl; i++)
 			if (g->slots[i] && !strcmp(g->slots[i]->serial, serials[k]))
 				sl = g->slots[i];
-		if (!sl)
-			sl = slot_assign(serials[k]);
+		is_new[k] = !sl;
+		if (sl)
+			sl->present = 1;
+	}
+	for (unsigned k = 0; k < n; k++) {
+		struct p11_slot *sl = is_new[k] ? slot_assign(serials[k]) : NULL;
 		if (sl)
 			sl->present = 1;
 	}

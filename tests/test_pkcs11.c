@@ -429,10 +429,16 @@ START_TEST(digests)
 	CK_MECHANISM bad = {CKM_ECDSA, NULL, 0}, param = {CKM_SHA256, out, 4};
 	RV(CKR_MECHANISM_INVALID, F->C_DigestInit(s, &bad));
 	RV(CKR_MECHANISM_PARAM_INVALID, F->C_DigestInit(s, &param));
-	RV(CKR_ARGUMENTS_BAD, F->C_DigestInit(s, NULL));
-	RV(CKR_OPERATION_NOT_INITIALIZED, F->C_DigestUpdate(s, out, 1));
-	/* an error other than a short buffer ends the operation */
+	/* v3.0 5.14: no mechanism ends an active digest (and is no error without one) */
 	CK_MECHANISM m = {CKM_SHA256, NULL, 0};
+	P11_OK(F->C_DigestInit(s, NULL));
+	P11_OK(F->C_DigestInit(s, &m));
+	P11_OK(F->C_DigestUpdate(s, out, 1));
+	P11_OK(F->C_DigestInit(s, NULL));
+	RV(CKR_OPERATION_NOT_INITIALIZED, F->C_DigestUpdate(s, out, 1));
+	P11_OK(F->C_DigestInit(s, &m));
+	P11_OK(F->C_DigestInit(s, NULL));
+	/* an error other than a short buffer ends the operation */
 	P11_OK(F->C_DigestInit(s, &m));
 	RV(CKR_ARGUMENTS_BAD, F->C_Digest(s, NULL, 3, out, &n));
 	RV(CKR_OPERATION_NOT_INITIALIZED, F->C_Digest(s, out, 3, out, &n));
@@ -462,8 +468,10 @@ START_TEST(null_arguments)
 	RV(CKR_ARGUMENTS_BAD, F->C_FindObjectsInit(s, NULL, 1));
 	RV(CKR_ARGUMENTS_BAD, F->C_FindObjects(s, NULL, 1, &n));
 	RV(CKR_ARGUMENTS_BAD, F->C_FindObjects(s, &h, 1, NULL));
-	RV(CKR_ARGUMENTS_BAD, F->C_SignInit(s, NULL, 1));
-	RV(CKR_ARGUMENTS_BAD, F->C_VerifyInit(s, NULL, 1));
+	/* no mechanism: ends an operation (v3.0 5.11, 5.13), here none, so nothing to do */
+	P11_OK(F->C_SignInit(s, NULL, 1));
+	P11_OK(F->C_VerifyInit(s, NULL, 1));
+	RV(CKR_SESSION_HANDLE_INVALID, F->C_SignInit(s + 1000, NULL, 1));
 	RV(CKR_ARGUMENTS_BAD, F->C_GenerateRandom(s, NULL, 4));
 	RV(CKR_ARGUMENTS_BAD, F->C_GenerateKeyPair(s, NULL, NULL, 0, NULL, 0, &h, &h));
 	RV(CKR_ARGUMENTS_BAD, F->C_GenerateKeyPair(s, &m, NULL, 0, NULL, 0, NULL, &h));
@@ -643,6 +651,10 @@ static void verify_with_session_key(uint16_t curve, size_t coord, const CK_BYTE 
 		ATTR(CKA_LABEL, "imported", 8),
 	};
 	RV(CKR_TEMPLATE_INCOMPLETE, F->C_CreateObject(s, t, 3, &h));
+	/* a point off the curve is refused at creation: y + 1 */
+	point[2 + 2 * coord] ^= 1;
+	RV(CKR_ATTRIBUTE_VALUE_INVALID, F->C_CreateObject(s, t, 5, &h));
+	point[2 + 2 * coord] ^= 1;
 	P11_OK(F->C_CreateObject(s, t, 5, &h));
 	CK_BYTE got[128];
 	ck_assert_uint_eq(p11_get(s, h, CKA_EC_POINT, got, sizeof(got)), 3 + 2 * coord);
@@ -657,6 +669,8 @@ static void verify_with_session_key(uint16_t curve, size_t coord, const CK_BYTE 
 	CK_MECHANISM m = {CKM_ECDSA_SHA256, NULL, 0};
 	P11_OK(F->C_VerifyInit(s, &m, h));
 	RV(CKR_OPERATION_ACTIVE, F->C_VerifyInit(s, &m, h));
+	P11_OK(F->C_VerifyInit(s, NULL, 0)); /* v3.0 5.13: ends it */
+	P11_OK(F->C_VerifyInit(s, &m, h));
 	P11_OK(F->C_Verify(s, (CK_BYTE_PTR) "message", 7, sg, 2 * coord));
 	P11_OK(F->C_VerifyInit(s, &m, h));
 	P11_OK(F->C_VerifyUpdate(s, (CK_BYTE_PTR) "mess", 4));
@@ -728,6 +742,31 @@ START_TEST(corrupt_store_is_a_device_error)
 	P11_OK(F->C_Initialize(NULL)); /* the library loads; the store is what is broken */
 	RV(CKR_DEVICE_ERROR, F->C_GetSlotList(CK_TRUE, NULL, &n));
 	ck_assert_msg(strstr(p11_why(), "baretpm.conf") != NULL, "%s", p11_why());
+}
+END_TEST
+
+/* Session object handles run out after 2^20 - 1 creations; then freed ones are used again. */
+START_TEST(session_handles_wrap)
+{
+	CK_SESSION_HANDLE s;
+	CK_OBJECT_CLASS data = CKO_DATA;
+	CK_ATTRIBUTE t[] = {ATTR(CKA_CLASS, &data, sizeof(data)), ATTR(CKA_VALUE, "v", 1)};
+	CK_OBJECT_HANDLE keep, h = 0, last = 0;
+	P11_OK(F->C_Initialize(NULL));
+	P11_OK(F->C_OpenSession(empty_slot(), CKF_SERIAL_SESSION, NULL, NULL, &s));
+	P11_OK(F->C_CreateObject(s, t, 2, &keep)); /* lives throughout: never handed out twice */
+	for (unsigned long i = 0; i < (1ul << 20) + 10; i++) {
+		CK_RV rv = F->C_CreateObject(s, t, 2, &h);
+		ck_assert_msg(rv == CKR_OK, "creation %lu: 0x%lx", i, rv);
+		ck_assert_uint_ne(h, keep);
+		last = h;
+		P11_OK(F->C_DestroyObject(s, h));
+	}
+	ck_assert_uint_lt(last & 0xFFFFF, 16); /* wrapped round */
+	CK_BYTE v[4];
+	CK_ATTRIBUTE g = ATTR(CKA_VALUE, v, sizeof(v));
+	P11_OK(F->C_GetAttributeValue(s, keep, &g, 1));
+	ck_assert_uint_eq(g.ulValueLen, 1);
 }
 END_TEST
 
@@ -830,6 +869,7 @@ static Suite *pkcs11_suite(void)
 	tcase_add_test(tc, unsupported_curve);
 	tcase_add_test(tc, corrupt_store_is_a_device_error);
 	tcase_add_test(tc, threads);
+	tcase_add_test(tc, session_handles_wrap);
 	tcase_add_test(tc, forked_child_initializes_again);
 	suite_add_tcase(s, tc);
 	return s;

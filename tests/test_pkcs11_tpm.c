@@ -214,7 +214,7 @@ START_TEST(init_token_and_pins)
 	ck_assert(token_flags(tok) & CKF_USER_PIN_INITIALIZED);
 	P11_OK(F->C_Logout(rw));
 	RV(CKR_USER_NOT_LOGGED_IN, F->C_Logout(rw));
-	RV(CKR_PIN_LEN_RANGE, F->C_Login(rw, CKU_USER, (CK_UTF8CHAR_PTR) "123", 3));
+	RV(CKR_PIN_INCORRECT, F->C_Login(rw, CKU_USER, (CK_UTF8CHAR_PTR) "123", 3));
 	login(rw, CKU_USER, USER_PIN);
 	P11_OK(F->C_GetSessionInfo(rw, &si));
 	ck_assert_uint_eq(si.state, CKS_RW_USER_FUNCTIONS);
@@ -291,6 +291,9 @@ static void sign_and_check(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE priv, CK_OBJECT
 	CK_ULONG n = 0;
 	P11_OK(F->C_SignInit(s, &m, priv));
 	RV(CKR_OPERATION_ACTIVE, F->C_SignInit(s, &m, priv));
+	P11_OK(F->C_SignInit(s, NULL, 0)); /* v3.0 5.11: no mechanism ends it */
+	RV(CKR_OPERATION_NOT_INITIALIZED, F->C_Sign(s, (CK_BYTE_PTR)data, len, NULL, &n));
+	P11_OK(F->C_SignInit(s, &m, priv));
 	P11_OK(F->C_Sign(s, (CK_BYTE_PTR)data, len, NULL, &n));
 	ck_assert_uint_eq(n, 2 * coord);
 	n = 2 * coord - 1;
@@ -561,7 +564,7 @@ START_TEST(wrong_pin_counts_and_locks)
 	const CK_FLAGS locked = CKF_USER_PIN_LOCKED | CKF_SO_PIN_LOCKED;
 	ck_assert_uint_eq(token_flags(tok) & (low | final | locked), 0);
 	/* a PIN of the wrong length is refused without asking the TPM (and is not counted) */
-	RV(CKR_PIN_LEN_RANGE, F->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR) "99", 2));
+	RV(CKR_PIN_INCORRECT, F->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR) "99", 2));
 	ck_assert_uint_eq(token_flags(tok) & low, 0);
 	/* max_tries is 4 in this suite */
 	RV(CKR_PIN_INCORRECT, F->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR) "0000", 4));
@@ -826,6 +829,46 @@ START_TEST(corrupt_token_file)
 }
 END_TEST
 
+/*
+ * A slot ID stays with its token: once all 64 IDs have been handed out, only
+ * the slot of a token that is gone is given again, never one whose token
+ * comes later in the store's listing.
+ */
+START_TEST(slot_ids_stay_with_their_tokens)
+{
+	CK_SLOT_ID slots[8];
+	CK_TOKEN_INFO ti;
+	CK_UTF8CHAR serial[8][16];
+	P11_OK(F->C_Initialize(NULL));
+	CK_ULONG n = p11_slots(slots, 8), real = 0;
+	for (CK_ULONG i = 0; i < n; i++)
+		if (F->C_GetTokenInfo(slots[i], &ti) == CKR_OK && (ti.flags & CKF_TOKEN_INITIALIZED)) {
+			memcpy(serial[real], ti.serialNumber, 16);
+			slots[real++] = slots[i];
+		}
+	ck_assert_uint_ge(real, 1);
+	/* 70 tokens come and go, each listed before the real ones (serial 000000000000NNNN) */
+	for (int k = 0; k < 70; k++) {
+		char path[200];
+		snprintf(path, sizeof(path), "%s/store/tokens/00000000000%05x.token", base, k);
+		FILE *f = fopen(path, "w");
+		ck_assert_ptr_nonnull(f);
+		fputs("baretpm-token 1\ngarbage\n", f);
+		fclose(f);
+		CK_ULONG m = 0;
+		P11_OK(F->C_GetSlotList(CK_TRUE, NULL, &m));
+		unlink(path);
+		P11_OK(F->C_GetSlotList(CK_TRUE, NULL, &m));
+	}
+	for (CK_ULONG i = 0; i < real; i++) {
+		P11_OK(F->C_GetTokenInfo(slots[i], &ti));
+		ck_assert_msg(!memcmp(ti.serialNumber, serial[i], 16), "slot %lu changed token",
+			      (unsigned long)slots[i]);
+	}
+	P11_OK(F->C_Finalize(NULL));
+}
+END_TEST
+
 static Suite *pkcs11_tpm_suite(void)
 {
 	Suite *s = suite_create("pkcs11-tpm");
@@ -844,6 +887,7 @@ static Suite *pkcs11_tpm_suite(void)
 	tcase_add_test(tc, fork_leaves_the_parent_alone);
 	tcase_add_test(tc, second_token_and_reinit);
 	tcase_add_test(tc, corrupt_token_file);
+	tcase_add_test(tc, slot_ids_stay_with_their_tokens);
 	suite_add_tcase(s, tc);
 	return s;
 }
