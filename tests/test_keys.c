@@ -962,6 +962,71 @@ START_TEST(context_hostile_responses)
 }
 END_TEST
 
+/* An unsalted HMAC session, as btpm_session_start(t, s, 0, NULL, 0) makes one. */
+static void unsalted(struct btpm_session *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->handle = 0x02000000u;
+	s->hash = BTPM_ALG_SHA256;
+	s->nonce_size = 32;
+	s->nonce_tpm_size = 32;
+	memset(s->nonce_tpm, 0xAB, 32);
+	s->attrs = BTPM_SESSION_CONTINUE | BTPM_SESSION_DECRYPT | BTPM_SESSION_ENCRYPT;
+}
+
+/* An all-zero auth value is an empty one (Part 1, 19.6.4.3): no secret through it unsalted. */
+START_TEST(zero_auth_is_no_secret_key)
+{
+	struct btpm_session s;
+	unsalted(&s);
+	struct btpm_entity item = {.handle = 0x80000001u};
+	item.name.size = 34;
+	item.name.name[1] = 0x0B;
+	static const uint8_t zeros[4] = {0};
+	ck_assert_int_eq(btpm_entity_set_auth(&item, zeros, sizeof(zeros)), 0);
+	uint8_t data[64];
+	size_t len;
+	ck_assert_int_eq(btpm_unseal(t, &s, &item, data, sizeof(data), &len), BTPM_E_ARG);
+	ck_assert_uint_eq(f->calls, 0);
+}
+END_TEST
+
+/* A response whose HMAC fails leaves the session's nonceTPM as it was. */
+START_TEST(unverified_nonce_is_not_kept)
+{
+	struct btpm_session s;
+	unsalted(&s);
+	struct btpm_entity lockout;
+	btpm_entity_permanent(&lockout, BTPM_RH_LOCKOUT, "x", 1);
+	/* DictionaryAttackLockReset: sessions tag, rc 0, parameterSize 0, then
+	 * nonceTPM 16 x EE, attributes 01, an HMAC of 32 zero bytes (wrong) */
+	char hex[512] = "80 02 00 00 00 43 00 00 00 00 00 00 00 00 00 10";
+	for (int i = 0; i < 16; i++)
+		strcat(hex, " ee");
+	strcat(hex, " 01 00 20");
+	for (int i = 0; i < 32; i++)
+		strcat(hex, " 00");
+	fake_push_hex(f, hex);
+	ck_assert_int_eq(btpm_da_lock_reset(t, &s, &lockout), BTPM_E_BADHMAC);
+	ck_assert_uint_eq(s.nonce_tpm_size, 32);
+	ck_assert_uint_eq(s.nonce_tpm[0], 0xAB);
+}
+END_TEST
+
+/* A malformed StartAuthSession answer that names a session: that session is flushed. */
+START_TEST(malformed_session_start_flushes)
+{
+	struct btpm_session s;
+	/* handle 0x02000005 with a nonceTPM of 8 bytes (at least 16 are due) */
+	fake_push_hex(f, "80 01 00 00 00 18 00 00 00 00 02 00 00 05 00 08"
+			 " 01 02 03 04 05 06 07 08");
+	fake_push_hex(f, "80 01 00 00 00 0a 00 00 00 00");
+	ck_assert_int_eq(btpm_session_start(t, &s, 0, NULL, 0), BTPM_E_MALFORMED);
+	ck_assert_uint_eq(f->calls, 2);
+	assert_sent("80 01 00 00 00 0e 00 00 01 65 02 00 00 05");
+}
+END_TEST
+
 static Suite *keys_suite(void)
 {
 	Suite *s = suite_create("keys");
@@ -989,6 +1054,9 @@ static Suite *keys_suite(void)
 	tcase_add_test(w, load_name_mismatch_flushes);
 	tcase_add_test(w, create_primary_hostile_responses);
 	tcase_add_test(w, context_hostile_responses);
+	tcase_add_test(w, zero_auth_is_no_secret_key);
+	tcase_add_test(w, unverified_nonce_is_not_kept);
+	tcase_add_test(w, malformed_session_start_flushes);
 	suite_add_tcase(s, w);
 	return s;
 }

@@ -184,12 +184,19 @@ static int check_auth_area(struct call *k, struct btpm_buf *b,
 		if (nn < 16 || hn != 32 || (attrs & BTPM_SESSION_CONTINUE) !=
 						   (s->attrs & BTPM_SESSION_CONTINUE))
 			return BTPM_E_BADHMAC;
-		memcpy(s->nonce_tpm, nonce, nn);
-		s->nonce_tpm_size = nn;
+		/* the new nonceTPM is checked on a copy and kept only once the HMAC holds */
+		struct btpm_session next = *s;
+		memcpy(next.nonce_tpm, nonce, nn);
+		next.nonce_tpm_size = nn;
 		uint8_t want[32];
-		rc = btpm_session_hmac(s, authorized(k, i), rp_hash, 1, attrs, want);
+		rc = btpm_session_hmac(&next, authorized(k, i), rp_hash, 1, attrs, want);
 		if (!rc && !btpm_ct_equal(want, mac, sizeof(want)))
 			rc = BTPM_E_BADHMAC;
+		if (!rc) {
+			memcpy(s->nonce_tpm, next.nonce_tpm, nn);
+			s->nonce_tpm_size = nn;
+		}
+		btpm_wipe(&next, sizeof(next));
 		btpm_wipe(want, sizeof(want));
 	}
 	if (!rc && btpm_buf_end(b))
@@ -362,6 +369,7 @@ int btpm_exec(struct btpm *t, const struct btpm_cmd *c, const struct btpm_entity
 	memset(r, 0, sizeof(*r));
 	int rc = btpm_buf_err(&t->pb);
 	if (rc) {
+		btpm_wipe(t->param, sizeof(t->param)); /* they may hold secrets, as below */
 		btpm_set_detail(t, "%s: parameters do not fit the command buffer", c->name);
 		return rc;
 	}

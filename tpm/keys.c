@@ -8,6 +8,7 @@
 
 #include "btpm_crypto.h"
 #include "cmds_keys.h"
+#include "session.h"
 
 #define MAX_DIGEST 64    /* TPMU_HA */
 #define MAX_PCR_BANKS 16 /* HASH_COUNT, generously */
@@ -57,7 +58,7 @@ int btpm_keys_secret_session(struct btpm *t, const struct btpm_session *s,
 	else if (!(s->attrs & attr))
 		why = attr == BTPM_SESSION_DECRYPT ? "the session lacks BTPM_SESSION_DECRYPT"
 						   : "the session lacks BTPM_SESSION_ENCRYPT";
-	else if (!s->salted && !e->auth_size)
+	else if (!s->salted && !btpm_session_auth_len(e)) /* all zeros is empty too (19.6.4.3) */
 		why = "the session is unsalted and the auth value empty: its key is public";
 	if (!why)
 		return 0;

@@ -45,9 +45,7 @@ void btpm_entity_wipe(struct btpm_entity *e)
 		btpm_wipe(e, sizeof(*e));
 }
 
-/* The auth value as the TPM uses it in HMAC and KDF keys: trailing zeros
- * removed (Part 1, 19.6.4.3). */
-static size_t auth_len(const struct btpm_entity *e)
+size_t btpm_session_auth_len(const struct btpm_entity *e)
 {
 	size_t n = e ? e->auth_size : 0;
 	while (n && !e->auth[n - 1])
@@ -85,7 +83,7 @@ int btpm_session_roll(struct btpm_session *s)
 /* sessionKey || authValue, the key of HMACs and of the CFB KDF (Part 1, 19.6.5). */
 static size_t hmac_key(const struct btpm_session *s, const struct btpm_entity *e, uint8_t *key)
 {
-	size_t n = auth_len(e);
+	size_t n = btpm_session_auth_len(e);
 	memcpy(key, s->key, s->key_size);
 	if (n)
 		memcpy(key + s->key_size, e->auth, n);
@@ -205,10 +203,15 @@ int btpm_session_start(struct btpm *t, struct btpm_session *s, uint32_t salt_han
 	if (!rc) {
 		btpm_get_tpm2b_copy(&r.params, s->nonce_tpm, sizeof(s->nonce_tpm), &s->nonce_tpm_size);
 		rc = btpm_buf_end(&r.params);
-		if (!rc && (s->nonce_tpm_size < 16 || r.handle >> 24 != BTPM_HR_HMAC_SESSION >> 24))
+		int hmac_handle = r.handle >> 24 == BTPM_HR_HMAC_SESSION >> 24;
+		if (!rc && (s->nonce_tpm_size < 16 || !hmac_handle))
 			rc = BTPM_E_MALFORMED;
-		if (rc)
+		if (rc) {
+			/* the TPM did start a session: do not leave it taking a slot */
+			if (hmac_handle)
+				btpm_flush_context(t, r.handle);
 			btpm_set_detail(t, "TPM2_StartAuthSession: malformed response");
+		}
 	}
 	if (!rc) {
 		s->handle = r.handle;

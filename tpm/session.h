@@ -10,6 +10,11 @@
 
 /* An HMAC session (handle in the HMAC-session range), as opposed to TPM_RS_PW. */
 int btpm_session_is_hmac(const struct btpm_session *s);
+/*
+ * The length of e's auth value as the TPM uses it in HMAC and KDF keys:
+ * trailing zeros removed (Part 1, 19.6.4.3); 0 for NULL.
+ */
+size_t btpm_session_auth_len(const struct btpm_entity *e);
 /* A fresh nonceCaller for the next command. */
 int btpm_session_roll(struct btpm_session *s);
 /*
