@@ -281,12 +281,19 @@ START_TEST(prompt_holds_no_lock)
 		fprintf(stderr, "prompt_holds_no_lock skipped: no script(1)\n");
 		return;
 	}
-	/* script gives addkey a terminal; sleep keeps its input open, so it waits at the prompt */
-	int rc = sh("(sleep 30 | script -qfec \"'$B' addkey --label=ssh\" /dev/null >/dev/null "
-		    "2>&1 &) ; for i in $(seq 100); do pgrep -f 'addkey --label=ssh$' >/dev/null "
-		    "&& break; sleep 0.05; done; sleep 0.3; timeout 20 \"$B\" addkey --label=ssh "
-		    "--userpin=1234 --key-label=second; r=$?; pkill -f 'addkey --label=ssh$'; "
-		    "pkill -f 'sleep 30$'; exit $r");
+	/*
+	 * script(1) gives one addkey a terminal; its input is a FIFO this shell
+	 * keeps open, so that addkey waits at the prompt (seen in /proc) while a
+	 * second addkey runs. Closing the FIFO and killing script end the first.
+	 */
+	int rc = sh("d=$(mktemp -d) && mkfifo \"$d/in\" || exit 90; "
+		    "script -qfec \"'$B' addkey --label=ssh\" /dev/null <\"$d/in\" >/dev/null 2>&1 & "
+		    "sp=$!; exec 3>\"$d/in\"; "
+		    "for i in $(seq 200); do for c in /proc/[0-9]*/cmdline; do "
+		    "tr '\\0' ' ' <\"$c\" 2>/dev/null; echo; done | grep -q 'addkey --label=ssh $' "
+		    "&& break; sleep 0.05; done; sleep 0.2; "
+		    "timeout 20 \"$B\" addkey --label=ssh --userpin=1234 --key-label=second; r=$?; "
+		    "exec 3>&-; kill $sp 2>/dev/null; wait $sp 2>/dev/null; rm -rf \"$d\"; exit $r");
 	ck_assert_msg(rc == 0, "a second addkey waited for the prompting one (%d):\n%s%s", rc, out,
 		      err);
 	assert_has(out, "key 'second'");
