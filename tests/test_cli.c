@@ -196,6 +196,10 @@ START_TEST(help_for_every_verb)
 	snprintf(cmd, sizeof(cmd), "'%s' --help", btpm_test_cli());
 	ck_assert_int_eq(btpm_test_sh(cmd, 10, out, sizeof(out), err, sizeof(err)), 0);
 	assert_has(out, "BARETPM_TCTI, TPM2_PKCS11_TCTI, TPM2TOOLS_TCTI");
+	assert_has(out, "BARETPM_STORE");
+	snprintf(cmd, sizeof(cmd), "'%s' --version", btpm_test_cli());
+	ck_assert_int_eq(btpm_test_sh(cmd, 10, out, sizeof(out), err, sizeof(err)), 0);
+	ck_assert_msg(!strncmp(out, "baretpm ", 8) && strchr("0123456789", out[8]), "%s", out);
 	snprintf(cmd, sizeof(cmd), "'%s' frobnicate", btpm_test_cli());
 	ck_assert_int_eq(btpm_test_sh(cmd, 10, out, sizeof(out), err, sizeof(err)), 2);
 	assert_has(err, "unknown verb 'frobnicate'");
@@ -245,9 +249,16 @@ START_TEST(power_on_and_startup)
 	struct btpm_test_sim cold;
 	ck_assert_int_eq(btpm_test_sim_start(&cold, "--no-init"), 0);
 	char cmd[1024];
+	/* before: every command fails, and the error says what to do */
+	snprintf(cmd, sizeof(cmd), "'%s' -T '%s,timeout=3000' info", btpm_test_cli(), cold.tcti);
+	int rc = btpm_test_sh(cmd, 20, out, sizeof(out), err, sizeof(err));
+	if (rc != 1 || !strstr(err, "run 'baretpm startup --power-on'")) {
+		btpm_test_sim_stop(&cold);
+		ck_abort_msg("unpowered simulator: exit %d, %s", rc, err);
+	}
 	snprintf(cmd, sizeof(cmd), "'%s' -T '%s,timeout=3000' startup --power-on", btpm_test_cli(),
 		 cold.tcti);
-	int rc = btpm_test_sh(cmd, 20, out, sizeof(out), err, sizeof(err));
+	rc = btpm_test_sh(cmd, 20, out, sizeof(out), err, sizeof(err));
 	if (rc == 0) {
 		assert_has(out, "simulator powered on\nTPM started (TPM_SU_CLEAR)\n");
 		snprintf(cmd, sizeof(cmd), "'%s' -T '%s' random 8 --hex", btpm_test_cli(), cold.tcti);
@@ -255,6 +266,30 @@ START_TEST(power_on_and_startup)
 	}
 	btpm_test_sim_stop(&cold);
 	ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+}
+END_TEST
+
+/* sim/swtpm-stop removes only what sim/swtpm-start made (or an empty directory). */
+START_TEST(swtpm_stop_is_careful)
+{
+	char cmd[1400];
+	snprintf(cmd, sizeof(cmd),
+		 "d=$(mktemp -d) && touch \"$d/mine\" && '%s/sim/swtpm-stop' \"$d\"; r=$?; "
+		 "test -e \"$d/mine\" || r=99; rm -rf \"$d\"; exit $r",
+		 btpm_test_srcdir());
+	ck_assert_int_eq(btpm_test_sh(cmd, 10, out, sizeof(out), err, sizeof(err)), 2);
+	assert_has(err, "was not made by sim/swtpm-start");
+	snprintf(cmd, sizeof(cmd),
+		 "d=$(mktemp -d) && '%s/sim/swtpm-stop' \"$d\" && test ! -e \"$d\" && "
+		 "'%s/sim/swtpm-stop' \"$d\" && '%s/sim/swtpm-stop' --help | grep -q usage",
+		 btpm_test_srcdir(), btpm_test_srcdir(), btpm_test_srcdir());
+	ck_assert_int_eq(btpm_test_sh(cmd, 10, out, sizeof(out), err, sizeof(err)), 0);
+	/* options after DIR, as before it */
+	snprintf(cmd, sizeof(cmd),
+		 "d=$(mktemp -d) && '%s/sim/swtpm-start' \"$d\" --unix >/dev/null && "
+		 "test -S \"$d/tpm.sock\"; r=$?; '%s/sim/swtpm-stop' \"$d\"; exit $r",
+		 btpm_test_srcdir(), btpm_test_srcdir());
+	ck_assert_msg(btpm_test_sh(cmd, 120, out, sizeof(out), err, sizeof(err)) == 0, "%s", err);
 }
 END_TEST
 
@@ -296,6 +331,7 @@ static Suite *cli_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, power_on_and_startup);
 	tcase_add_test(tc, dead_simulator);
+	tcase_add_test(tc, swtpm_stop_is_careful);
 	suite_add_tcase(s, tc);
 	return s;
 }
