@@ -41,6 +41,8 @@ MODULE_CRYPTO = $(MBEDTLS_A)
 endif
 endif
 MODULE_CRYPTO ?= $(LDLIBS_CRYPTO)
+# `baretpm --version`
+$(BUILD)/cli/main.o: ALL_CPPFLAGS += -DBTPM_VERSION='"$(VERSION)"'
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 

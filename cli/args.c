@@ -111,6 +111,29 @@ int btpm_cli_secret(const char *verb, const char *value, const char *file, const
 	return from_tty(verb, prompt, out, cap, len);
 }
 
+int btpm_cli_new_secret(const char *verb, const char *value, const char *file,
+			const char *prompt, char *out, size_t cap, size_t *len)
+{
+	if (value || file)
+		return btpm_cli_secret(verb, value, file, prompt, out, cap, len);
+	/* typed blind: a new PIN is asked twice, or a typo would lock the token away */
+	int rc = from_tty(verb, prompt, out, cap, len);
+	if (rc)
+		return rc;
+	char again[160], ask[96];
+	size_t n = 0;
+	snprintf(ask, sizeof(ask), "%s again", prompt);
+	rc = from_tty(verb, ask, again, sizeof(again) < cap ? sizeof(again) : cap, &n);
+	if (!rc && (n != *len || memcmp(again, out, n))) {
+		fprintf(stderr, "baretpm %s: the two entries of the %s differ\n", verb, prompt);
+		rc = BTPM_EXIT_USAGE;
+	}
+	btpm_wipe(again, sizeof(again));
+	if (rc)
+		btpm_wipe(out, cap);
+	return rc;
+}
+
 int btpm_cli_tok_fail(const char *verb, const char *what, int rc,
 		      const struct btpm_tok_ctx *tc)
 {

@@ -31,6 +31,12 @@ int btpm_cli_exit_code(int rc);
 /* Print "baretpm VERB: message" to stderr and return BTPM_EXIT_USAGE. */
 int btpm_cli_usage_error(const char *verb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * "--name=value" or "--name value" at argv[*i]: 1 and *value set (advancing
+ * *i past a separate value), 0 if argv[*i] is another option, -1 if the value
+ * is missing.
+ */
+int btpm_cli_opt(int argc, char **argv, int *i, const char *name, const char **value);
 /* The usage error for an argument the verb does not take (its value after '=' not shown). */
 int btpm_cli_unexpected(const char *verb, const char *arg);
 /* True when argv holds -h or --help. */

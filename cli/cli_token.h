@@ -9,17 +9,14 @@
 #include "token.h"
 
 /*
- * "--name=value" or "--name value" at argv[*i]: 1 and *value set (advancing
- * *i past a separate value), 0 if argv[*i] is another option, -1 if the value
- * is missing.
- */
-int btpm_cli_opt(int argc, char **argv, int *i, const char *name, const char **value);
-/*
  * A secret (PIN) from a flag value, else from a file ('-' = stdin, first line),
  * else asked on the terminal without echo. Returns 0 or an exit code.
  */
 int btpm_cli_secret(const char *verb, const char *value, const char *file, const char *prompt,
 		    char *out, size_t cap, size_t *len);
+/* The same for a PIN being set: asked twice when it comes from the terminal. */
+int btpm_cli_new_secret(const char *verb, const char *value, const char *file,
+			const char *prompt, char *out, size_t cap, size_t *len);
 /* Print a token-layer failure in words (wrong PIN, lockout, store) and return the exit code. */
 int btpm_cli_tok_fail(const char *verb, const char *what, int rc, const struct btpm_tok_ctx *tc);
 /* The same for a step that touches only the store: exit 1, never "TPM unreachable" (3). */

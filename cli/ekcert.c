@@ -20,8 +20,9 @@ static void help(void)
 	       "  --rsa, --ecc   only RSA or only ECC certificates\n"
 	       "  --index NV     only the certificate at this NV index (e.g. 0x01c00016)\n"
 	       "  -o FILE        write one certificate to FILE, DER unless --pem (the first\n"
-	       "                 one found, RSA before ECC; combine with --ecc/--index)\n"
-	       "  --pem          PEM instead of DER (stdout is always PEM)\n\n"
+	       "                 one found, RSA before ECC; combine with --ecc/--index);\n"
+	       "                 '-o -' writes it to stdout, DER as well (for a pipe)\n"
+	       "  --pem          PEM instead of DER with -o\n\n"
 	       "Without -o every certificate found is printed to stdout as PEM. A line per\n"
 	       "certificate on stderr says where it came from. Exit status 1 when none.\n");
 }
@@ -67,26 +68,29 @@ int btpm_cli_ekcert(struct btpm_cli *c, int argc, char **argv)
 		return BTPM_EXIT_OK;
 	}
 	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
+		const char *a = argv[i], *nv = NULL;
+		int r;
 		if (!strcmp(a, "--rsa")) {
 			want_ecc = 0;
 		} else if (!strcmp(a, "--ecc")) {
 			want_rsa = 0;
 		} else if (!strcmp(a, "--pem")) {
 			pem = 1;
-		} else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+		} else if (!strcmp(a, "-o")) {
 			if (++i >= argc)
 				return btpm_cli_usage_error("ekcert", "%s needs a file name", a);
 			out = argv[i];
-		} else if (!strcmp(a, "--index")) {
+		} else if ((r = btpm_cli_opt(argc, argv, &i, "--output", &out)) != 0) {
+			if (r < 0)
+				return btpm_cli_usage_error("ekcert", "--output needs a file name");
+		} else if ((r = btpm_cli_opt(argc, argv, &i, "--index", &nv)) != 0) {
 			char *end;
-			if (++i >= argc)
+			if (r < 0)
 				return btpm_cli_usage_error("ekcert", "--index needs an NV index");
 			errno = 0;
-			index = strtoul(argv[i], &end, 0);
+			index = strtoul(nv, &end, 0);
 			if (errno || *end || (index >> 24) != 0x01)
-				return btpm_cli_usage_error("ekcert", "'%s' is not an NV index",
-							    argv[i]);
+				return btpm_cli_usage_error("ekcert", "'%s' is not an NV index", nv);
 		} else {
 			return btpm_cli_unexpected("ekcert", a);
 		}

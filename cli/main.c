@@ -8,6 +8,11 @@
 #include "cli.h"
 #include "cli_da.h"
 #include "cli_token.h"
+#include "rc.h"
+
+#ifndef BTPM_VERSION
+#define BTPM_VERSION "unknown"
+#endif
 
 struct verb {
 	const char *name;
@@ -48,8 +53,12 @@ static void usage(FILE *f)
 		"                   swtpm:host=127.0.0.1,port=2321, swtpm:path=SOCKET,\n"
 		"                   mssim:host=HOST,port=PORT; add ,timeout=MS to any of them\n"
 		"  -h, --help       this text\n"
-		"\nenvironment (used when -T is absent, first one set wins):\n"
-		"  BARETPM_TCTI, TPM2_PKCS11_TCTI, TPM2TOOLS_TCTI; then /dev/tpmrm0, /dev/tpm0\n"
+		"  --version        the version of baretpm\n"
+		"\nenvironment:\n"
+		"  BARETPM_TCTI, TPM2_PKCS11_TCTI, TPM2TOOLS_TCTI  the TPM when -T is absent\n"
+		"                   (first one set wins; then /dev/tpmrm0, /dev/tpm0)\n"
+		"  BARETPM_STORE    the token store directory (default\n"
+		"                   ${XDG_DATA_HOME:-~/.local/share}/baretpm, else /etc/baretpm)\n"
 		"\nexit status: 0 success, 1 operation failed, 2 bad command line,\n"
 		"             3 TPM not reachable\n");
 }
@@ -89,6 +98,17 @@ int btpm_cli_fail(struct btpm_cli *c, const char *verb, const char *what, int rc
 	char msg[512];
 	btpm_strerror(c ? c->t : NULL, rc, msg, sizeof(msg));
 	fprintf(stderr, "baretpm %s: %s: %s\n", verb, what, msg);
+	/* a simulator that was never powered on answers everything with FAILURE */
+	uint32_t base = rc > 0 ? btpm_rc_base((uint32_t)rc) : 0;
+	if ((base == BTPM_RC_FAILURE || base == BTPM_RC_INITIALIZE) && c && c->t &&
+	    strncmp(btpm_tcti(c->t), "device", 6))
+		fprintf(stderr, "baretpm %s: a simulator that is not powered on and started "
+				"answers so: run 'baretpm startup --power-on'\n",
+			verb);
+	else if (base == BTPM_RC_INITIALIZE)
+		fprintf(stderr, "baretpm %s: TPM2_Startup was not sent since the TPM was reset: "
+				"run 'baretpm startup'\n",
+			verb);
 	return btpm_cli_exit_code(rc);
 }
 
@@ -158,6 +178,10 @@ int main(int argc, char **argv)
 	const char *v = argv[1];
 	if (!strcmp(v, "-h") || !strcmp(v, "--help") || !strcmp(v, "help")) {
 		usage(stdout);
+		return BTPM_EXIT_OK;
+	}
+	if (!strcmp(v, "--version") || !strcmp(v, "version")) {
+		printf("baretpm %s\n", BTPM_VERSION);
 		return BTPM_EXIT_OK;
 	}
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {

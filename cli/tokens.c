@@ -193,10 +193,12 @@ static int take_pin(int argc, char **argv, int *i, struct pin_opt *p, const char
 	return r;
 }
 
-static int get_pin(const char *verb, const struct pin_opt *p, const char *prompt, char *out,
-		   size_t *len)
+/* A PIN from its options or the terminal; fresh = 1 for a PIN being set (asked twice). */
+static int get_pin(const char *verb, const struct pin_opt *p, const char *prompt, int fresh,
+		   char *out, size_t *len)
 {
-	int rc = btpm_cli_secret(verb, p->value, p->file, prompt, out, PIN_BUF, len);
+	int rc = fresh ? btpm_cli_new_secret(verb, p->value, p->file, prompt, out, PIN_BUF, len)
+		       : btpm_cli_secret(verb, p->value, p->file, prompt, out, PIN_BUF, len);
 	if (!rc && (*len < BTPM_TOK_PIN_MIN || *len > BTPM_TOK_PIN_MAX)) {
 		btpm_wipe(out, PIN_BUF);
 		return btpm_cli_usage_error(verb, "a PIN has %d to %d characters", BTPM_TOK_PIN_MIN,
@@ -250,9 +252,9 @@ int btpm_cli_addtoken(struct btpm_cli *c, int argc, char **argv)
 	size_t so_len = 0, u_len = 0;
 	if (no_user && (user.value || user.file))
 		return btpm_cli_usage_error("addtoken", "--no-userpin and --userpin exclude each other");
-	int rc = get_pin("addtoken", &so, "SO PIN", sopin, &so_len);
+	int rc = get_pin("addtoken", &so, "SO PIN", 1, sopin, &so_len);
 	if (!rc && !no_user)
-		rc = get_pin("addtoken", &user, "user PIN", upin, &u_len);
+		rc = get_pin("addtoken", &user, "user PIN", 1, upin, &u_len);
 	if (rc) {
 		btpm_wipe(sopin, sizeof(sopin));
 		return rc;
@@ -390,9 +392,9 @@ int btpm_cli_changepin(struct btpm_cli *c, int argc, char **argv)
 	size_t al = 0, bl = 0;
 	struct btpm_tok_ctx tc;
 	struct btpm_store_token tok = {0};
-	int rc = get_pin("changepin", &old, so ? "current SO PIN" : "current user PIN", a, &al);
+	int rc = get_pin("changepin", &old, so ? "current SO PIN" : "current user PIN", 0, a, &al);
 	if (!rc)
-		rc = get_pin("changepin", &next, so ? "new SO PIN" : "new user PIN", b, &bl);
+		rc = get_pin("changepin", &next, so ? "new SO PIN" : "new user PIN", 1, b, &bl);
 	if (!rc)
 		rc = btpm_cli_find_token("changepin", c, &tc, label, serial, &tok, 1);
 	else
@@ -446,9 +448,9 @@ int btpm_cli_initpin(struct btpm_cli *c, int argc, char **argv)
 	struct btpm_tok_login l;
 	struct btpm_tok_ctx tc;
 	struct btpm_store_token tok = {0};
-	int rc = get_pin("initpin", &so, "SO PIN", a, &al);
+	int rc = get_pin("initpin", &so, "SO PIN", 0, a, &al);
 	if (!rc)
-		rc = get_pin("initpin", &user, "new user PIN", b, &bl);
+		rc = get_pin("initpin", &user, "new user PIN", 1, b, &bl);
 	if (!rc)
 		rc = btpm_cli_find_token("initpin", c, &tc, label, serial, &tok, 1);
 	else

@@ -300,6 +300,29 @@ START_TEST(prompt_holds_no_lock)
 }
 END_TEST
 
+/* A PIN typed on the terminal to be set is asked twice; two different entries set nothing. */
+START_TEST(new_pins_are_asked_twice)
+{
+	setup_token();
+	if (sh("command -v script") != 0) {
+		fprintf(stderr, "new_pins_are_asked_twice skipped: no script(1)\n");
+		return;
+	}
+#define TYPED(second)                                                                        \
+	"(sleep 0.5; printf '5678\\n'; sleep 0.5; printf '" second "\\n'; sleep 3) | "    \
+	"script -qfec \"'$B' addtoken --label=typed --userpin=1234\" /dev/null"
+	ck_assert_int_eq(sh(TYPED("5679")), 2);
+	assert_has(out, "SO PIN again:");
+	assert_has(out, "the two entries of the SO PIN differ");
+	ck_assert_int_eq(cli("listtokens"), 0);
+	ck_assert_msg(!strstr(out, "typed"), "a token was made:\n%s", out);
+	ck_assert_int_eq(sh(TYPED("5678")), 0);
+#undef TYPED
+	assert_has(out, "token 'typed' created");
+	ck_assert_int_eq(cli("changepin --label=typed --so --old=5678 --new=8765"), 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("cli-token");
@@ -315,6 +338,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, bad_stores_and_arguments);
 	tcase_add_test(tc, token_limit);
 	tcase_add_test(tc, prompt_holds_no_lock);
+	tcase_add_test(tc, new_pins_are_asked_twice);
 	suite_add_tcase(s, tc);
 	return s;
 }
