@@ -105,7 +105,8 @@ static void print_lockout(const struct btpm_capdata *var)
 		printf("lockout:        not reported by this TPM\n");
 		return;
 	}
-	printf("lockout:        %u of %u failed attempts; lockout interval %u s; recovery %u s; %s\n",
+	/* named as daparams sets them: --recovery, --lockout-recovery */
+	printf("lockout:        %u of %u failed attempts; recovery %u s; lockout recovery %u s; %s\n",
 	       counter, max, interval, recovery, locked ? "IN LOCKOUT" : "not in lockout");
 	if (locked)
 		printf("                keys and PINs protected against dictionary attacks are refused\n"

@@ -50,8 +50,8 @@ START_TEST(info_summary)
 	assert_has(out, "manufacturer:   IBM (0x49424d00)");
 	assert_has(out, "model:          SW   TPM");
 	assert_has(out, "specification:  TPM 2.0, level 0, revision 1.");
-	assert_has(out, "lockout:        0 of 3 failed attempts; lockout interval 1000 s; "
-			"recovery 1000 s; not in lockout");
+	assert_has(out, "lockout:        0 of 3 failed attempts; recovery 1000 s; "
+			"lockout recovery 1000 s; not in lockout");
 	assert_has(out, "EK certificates: RSA 2048 at NV 0x01c00002, ECC NIST P384 at NV 0x01c00016");
 	ck_assert_int_eq(cli("info extra"), 2);
 }
