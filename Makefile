@@ -86,6 +86,9 @@ help:
 	@echo "                (PREFIX=/usr/local DESTDIR= LIBDIR BINDIR INCLUDEDIR DATADIR MANDIR)"
 	@echo "make uninstall  remove what make install put there"
 	@echo "make size       the size of every artifact (footprint)"
+	@echo "make bench      baretpm's module next to tpm2-pkcs11 (installed if it can be)"
+	@echo "                (bench-soak: with SOAK=N signatures; bench-build: build only)"
+	@echo "make fuzz       the libFuzzer targets (clang), FUZZ_SECONDS each"
 	@echo "make MBEDTLS_DIR=DIR  link a PIC mbedTLS tree's libmbedcrypto.a into everything"
 	@echo "make MBEDTLS_SHARED=1 the module links libmbedcrypto.so (default: its own static copy)"
 
@@ -247,7 +250,7 @@ clean:
 BENCH_BIN  = $(BUILD)/bench/p11bench $(BUILD)/bench/proxy $(BUILD)/bench/nullp11.so
 BENCH_DEBS = libtpm2-pkcs11-1 libtpm2-pkcs11-tools
 SOAK      ?= 100000
-.PHONY: bench bench-soak bench-deps
+.PHONY: bench bench-soak bench-deps bench-build
 # mbedTLS linked statically (it verifies signatures), so that a module under test maps its own
 BENCH_STATIC_CRYPTO = -Wl,-Bstatic -lmbedcrypto -Wl,-Bdynamic
 $(BUILD)/bench/p11bench: $(BUILD)/bench/p11bench.o $(LIB)
@@ -269,6 +272,8 @@ bench-deps:
 	fi
 bench: deps-check bench-deps all $(BENCH_BIN)
 	@bench/run-bench $(BENCH_ARGS)
+# the programs only, to run bench/run-bench by hand (e.g. --ours-only)
+bench-build: deps-check all $(BENCH_BIN)
 bench-soak: deps-check all $(BENCH_BIN)
 	@bench/run-bench --soak $(SOAK) $(BENCH_ARGS)
 -include $(BUILD)/bench/p11bench.d $(BUILD)/bench/proxy.d $(BUILD)/bench/nullp11.d

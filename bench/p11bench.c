@@ -2465,7 +2465,7 @@ static int mode_report(const char *mdpath, const char *jsonpath, int nfiles, cha
 			       field(ours, "soak", "count", NULL), field(ours, "soak", "fail", NULL),
 			       field(ours, "soak", "bad", NULL));
 	}
-	fprintf(md, "Targets (issue 6):\n\n| target | measured | |\n|---|---|---|\n");
+	fprintf(md, "Targets:\n\n| target | measured | |\n|---|---|---|\n");
 	for (unsigned i = 0; i < ntargets; i++)
 		fprintf(md, "| %s | %s | %s |\n", targets[i].what, targets[i].value,
 			targets[i].met > 0 ? "met" : targets[i].met == 0 ? "**not met**" : "not measured");

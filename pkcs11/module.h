@@ -117,6 +117,7 @@ struct p11_global {
 	int da_locked;
 	unsigned long commands_closed; /* TPM commands of connections closed before */
 	int debug;                     /* BARETPM_DEBUG=1: errors to stderr */
+	int told_no_store; /* BARETPM_DEBUG said once that there is no store */
 	char last_error[768];
 };
 

@@ -31,8 +31,12 @@ CK_RV btpm_p11_store_ready(void)
 	struct btpm *t = g->ctx.t; /* a TPM opened without a store stays open */
 	int rc = btpm_tok_ctx_open(&g->ctx, NULL, NULL, 0);
 	g->ctx.t = t;
-	if (rc == BTPM_E_NOTFOUND)
-		return CKR_OK; /* no store yet: only the empty slot */
+	if (rc == BTPM_E_NOTFOUND) { /* no store yet: only the empty slot */
+		if (g->debug && !g->told_no_store++)
+			fprintf(stderr, "baretpm-pkcs11: %s; until then only the empty slot\n",
+				g->ctx.store.error[0] ? g->ctx.store.error : "no token store");
+		return CKR_OK;
+	}
 	if (rc)
 		return btpm_p11_rv(rc, "opening the token store");
 	g->store_open = 1;
