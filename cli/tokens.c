@@ -248,6 +248,9 @@ int btpm_cli_addtoken(struct btpm_cli *c, int argc, char **argv)
 	if (!label || !*label || strlen(label) > BTPM_STORE_LABEL)
 		return btpm_cli_usage_error("addtoken", "--label=LABEL (1 to %d bytes) is required",
 					    BTPM_STORE_LABEL);
+	for (const char *q = label; *q; q++) /* refused before any TPM work, not after */
+		if ((unsigned char)*q < 0x20 || *q == 0x7f)
+			return btpm_cli_usage_error("addtoken", "--label has a control character");
 	char sopin[PIN_BUF], upin[PIN_BUF];
 	size_t so_len = 0, u_len = 0;
 	if (no_user && (user.value || user.file))

@@ -216,6 +216,9 @@ START_TEST(bad_stores_and_arguments)
 		ck_assert_msg(cli("%s", no_token[i]) == 2, "%s: %s", no_token[i], err);
 		assert_has(err, "which token?");
 	}
+	/* a label the store cannot take is refused before any TPM work */
+	ck_assert_int_eq(cli("addtoken --label=\"$(printf 'a\\tb')\" --sopin=5678 --userpin=1234"), 2);
+	assert_has(err, "control character");
 	/* a mistyped PIN option is named, its value is not printed */
 	ck_assert_int_eq(cli("addtoken --label=x --so-pin=S3cretPIN"), 2);
 	assert_has(err, "'--so-pin=...'");
