@@ -10,6 +10,7 @@
  * a process that kept its connection would lock every other process out.
  * btpm_hold() stretches that span over the few commands of one operation.
  */
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,19 @@ static void drop(struct swtpm *s)
 	s->fd = -1;
 }
 
+/*
+ * A held connection is reused only if nothing is waiting on it: readable
+ * before a command is sent means the peer ended it (swtpm restarted, or its
+ * ",disconnect" mode closes after each answer) or sent bytes nobody asked for.
+ * Either way the command goes out on a new connection.
+ */
+static void check_held(struct swtpm *s)
+{
+	struct pollfd p = {.fd = s->fd, .events = POLLIN, .revents = 0};
+	if (s->fd >= 0 && poll(&p, 1, 0) != 0)
+		drop(s);
+}
+
 static int sw_transceive(struct btpm_transport *tr, const uint8_t *cmd, size_t cmd_len,
 			 uint8_t *rsp, size_t rsp_cap, size_t *rsp_len)
 {
@@ -50,6 +64,7 @@ static int sw_transceive(struct btpm_transport *tr, const uint8_t *cmd, size_t c
 	}
 	long long deadline = btpm_now_ms() + tr->timeout_ms;
 	int rc = 0;
+	check_held(s);
 	if (s->fd < 0)
 		rc = btpm_io_connect_memo(s->cfg.host, s->cfg.port, s->cfg.path, &s->addr,
 					  deadline, &s->fd, tr->detail);

@@ -485,10 +485,10 @@ static int peer_read(int fd, uint8_t *p, size_t n)
 }
 
 /* Run a script on fd; exit status 0 when everything read matched. */
-static void peer_run(int fd, const struct step *steps, size_t nsteps, int end)
+/* Play steps on fd; 0 if a command was not the one expected. */
+static int peer_steps(int fd, const struct step *steps, size_t nsteps)
 {
 	int ok = 1;
-	alarm(15); /* never outlive the test */
 	for (size_t i = 0; i < nsteps; i++) {
 		const struct step *s = &steps[i];
 		uint8_t buf[4096];
@@ -508,6 +508,13 @@ static void peer_run(int fd, const struct step *steps, size_t nsteps, int end)
 				usleep(2000);
 		}
 	}
+	return ok;
+}
+
+static void peer_run(int fd, const struct step *steps, size_t nsteps, int end)
+{
+	alarm(15); /* never outlive the test */
+	int ok = peer_steps(fd, steps, nsteps);
 	if (end == END_HANG)
 		pause();
 	close(fd);
@@ -758,6 +765,66 @@ END_TEST
 
 static const uint8_t rsp_good2[] = {0x80, 0x01, 0, 0, 0, 0x14, 0, 0, 0, 0,
 				    0,    0x08, 8, 7, 6, 5,    4, 3, 2, 1};
+
+/*
+ * A held connection that the peer ended after its answer (swtpm restarted,
+ * or swtpm's ",disconnect" mode) or on which bytes arrived that nobody asked
+ * for: the next command goes out on a new connection, not into it.
+ */
+static void held_then_new(int junk)
+{
+	static const struct step one = {12, getrandom_cmd, sizeof(rsp_good), rsp_good, 0, 0};
+	static const struct step two = {12, getrandom_cmd, sizeof(rsp_good2), rsp_good2, 0, 0};
+	int lfd = listen_on(0);
+	ck_assert_int_ge(lfd, 0);
+	uint16_t port = bound_port(lfd);
+	peer_pid = fork();
+	ck_assert_int_ge(peer_pid, 0);
+	if (peer_pid == 0) {
+		alarm(15);
+		int c1 = accept(lfd, NULL, NULL);
+		int ok = c1 >= 0 && peer_steps(c1, &one, 1);
+		if (junk) { /* a stray answer after the real one; the connection stays */
+			usleep(30000);
+			ok &= send(c1, rsp_good, sizeof(rsp_good), MSG_NOSIGNAL) > 0;
+		} else {
+			close(c1);
+		}
+		int c2 = accept(lfd, NULL, NULL);
+		ok &= c2 >= 0 && peer_steps(c2, &two, 1);
+		close(c2);
+		_exit(ok ? 0 : 1);
+	}
+	close(lfd);
+	char tcti[100];
+	snprintf(tcti, sizeof(tcti), "swtpm:host=127.0.0.1,port=%u,timeout=2000", (unsigned)port);
+	struct btpm_transport *tr = open_tcti(tcti);
+	uint8_t rsp[64];
+	size_t len;
+	tr->hold(tr, 1);
+	int rc = tr->transceive(tr, getrandom_cmd, sizeof(getrandom_cmd), rsp, sizeof(rsp), &len);
+	ck_assert_msg(rc == 0, "first: %d (%s)", rc, tr->detail);
+	ck_assert_mem_eq(rsp, rsp_good, sizeof(rsp_good));
+	usleep(100000); /* the close or the stray bytes have arrived */
+	rc = tr->transceive(tr, getrandom_cmd, sizeof(getrandom_cmd), rsp, sizeof(rsp), &len);
+	ck_assert_msg(rc == 0, "second: %d (%s)", rc, tr->detail);
+	ck_assert_mem_eq(rsp, rsp_good2, sizeof(rsp_good2));
+	tr->hold(tr, 0);
+	tr->close(tr);
+	ck_assert_int_eq(peer_finish(END_CLOSE), 0);
+}
+
+START_TEST(test_held_connection_closed_by_peer)
+{
+	held_then_new(0);
+}
+END_TEST
+
+START_TEST(test_held_connection_with_stray_bytes)
+{
+	held_then_new(1);
+}
+END_TEST
 
 START_TEST(test_device_late_reply)
 {
@@ -1076,6 +1143,8 @@ static Suite *transport_suite(void)
 	tcase_add_loop_test(tc, test_evil_swtpm, 0, (int)(sizeof(evils) / sizeof(evils[0])));
 	tcase_add_test(tc, test_device_extra_bytes);
 	tcase_add_test(tc, test_swtpm_extra_bytes);
+	tcase_add_test(tc, test_held_connection_closed_by_peer);
+	tcase_add_test(tc, test_held_connection_with_stray_bytes);
 	tcase_add_test(tc, test_device_late_reply);
 	tcase_add_test(tc, test_device_peer_gone);
 	tcase_add_test(tc, test_mssim_fake);

@@ -102,9 +102,14 @@ static int dev_transceive(struct btpm_transport *tr, const uint8_t *cmd, size_t 
 	if (!rc) {
 		snprintf(what, sizeof(what), "read %s", d->path);
 		rc = read_rsp(d, rsp, rsp_cap, rsp_len, deadline, what);
-		if (rc)
-			d->stale = 1;
 	}
+	/*
+	 * Stale after any failure, a refused write included: the kernel answers
+	 * EBUSY while an abandoned command's response is still to come, and
+	 * once it has come only a drain before the next write clears it.
+	 */
+	if (rc)
+		d->stale = 1;
 	if (rc == BTPM_E_TIMEOUT)
 		btpm_io_note_timeout(tr->detail, tr->timeout_ms);
 	return rc;
