@@ -138,10 +138,14 @@ int btpm_tok_create_token(struct btpm_tok_ctx *c, const char *label, const char 
  * The first use of a session salted to the pinned SRK failed its HMAC check:
  * either the TPM's key is not the pinned one (another TPM, a cleared TPM, an
  * interposer) or something tampered with the exchange. Say which we can tell.
+ * No PIN is in that check (it authorizes the SRK, whose auth is empty), so
+ * AUTH_FAIL here, from a key at the pinned handle that counts failures, is
+ * never a wrong PIN either.
  */
 static int diagnose_pin(struct btpm_tok_ctx *c, int rc)
 {
-	if (rc != BTPM_E_BADHMAC && !btpm_tok_is_rc(rc, BTPM_RC_BAD_AUTH))
+	if (rc != BTPM_E_BADHMAC && !btpm_tok_is_rc(rc, BTPM_RC_BAD_AUTH) &&
+	    !btpm_tok_is_rc(rc, BTPM_RC_AUTH_FAIL))
 		return rc;
 	struct btpm_read_public there;
 	int r = btpm_read_public(c->t, c->srk.handle, &there);

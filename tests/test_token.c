@@ -206,6 +206,22 @@ START_TEST(other_tpm_is_refused)
 	int locked;
 	ck_assert_int_eq(btpm_tok_da_state(&o, &fails, &max, &locked), 0);
 	ck_assert_uint_eq(fails, 0); /* no PIN was ever tried against the impostor */
+	/*
+	 * An impostor without noDA: the TPM counts its failed check (only a
+	 * TPM2_ReadPublic before every login could avoid that), but it is
+	 * reported as a pinning failure, not as a wrong PIN to try again.
+	 */
+	struct btpm_read_public there;
+	ck_assert_int_eq(btpm_read_public(o.t, BTPM_TOK_SRK_HANDLE, &there), 0);
+	struct btpm_entity old = {.handle = BTPM_TOK_SRK_HANDLE, .name = there.name};
+	ck_assert_int_eq(btpm_evict_control(o.t, &pw, &owner, &old, BTPM_TOK_SRK_HANDLE), 0);
+	tmpl.area[6] &= (uint8_t)~0x04; /* objectAttributes bit 10, noDA (Part 2, 8.3) */
+	ck_assert_int_eq(btpm_create_primary(o.t, &pw, &owner, &tmpl, &k, &pub), 0);
+	ck_assert_int_eq(btpm_evict_control(o.t, &pw, &owner, &k, BTPM_TOK_SRK_HANDLE), 0);
+	btpm_flush_context(o.t, k.handle);
+	rc = btpm_tok_login(&o, &tok, BTPM_TOK_USER, "1234", 4, &l);
+	ck_assert_int_eq(rc, BTPM_E_PINNED);
+	ck_assert_ptr_nonnull(strstr(o.store.error, "not the one pinned"));
 	btpm_tok_ctx_close(&o);
 	btpm_test_sim_stop(&other);
 	btpm_store_token_free(&tok);
