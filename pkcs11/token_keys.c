@@ -66,7 +66,13 @@ int btpm_tok_keygen(struct btpm_tok_ctx *c, struct btpm_store_token *tok,
 	struct btpm_blob priv;
 	struct btpm_public_info info;
 	uint8_t auth[AUTH], aad[20];
-	int rc = btpm_template_ecc_sign(&tmpl, curve, 0);
+	/*
+	 * noDA: the auth value is 32 random bytes, not a PIN, so counting its
+	 * failures protects nothing; and with no resource manager a cached handle
+	 * may come to name another process's key (see btpm_tok_sign), whose
+	 * failed check must not count towards a lockout of the PINs.
+	 */
+	int rc = btpm_template_ecc_sign(&tmpl, curve, 1);
 	if (!rc)
 		rc = btpm_tok_need_srk(c);
 	if (!rc)
@@ -156,6 +162,12 @@ static int load_key(struct btpm_tok_ctx *c, const struct btpm_store_token *tok,
 	return rc;
 }
 
+/* An authorization that failed (TPM_RC_BAD_AUTH, or AUTH_FAIL for a key made before keys were noDA). */
+static int auth_failed(int rc)
+{
+	return btpm_tok_is_rc(rc, BTPM_RC_BAD_AUTH) || btpm_tok_is_rc(rc, BTPM_RC_AUTH_FAIL);
+}
+
 static uint16_t hash_for(size_t digest_len)
 {
 	switch (digest_len) {
@@ -190,26 +202,48 @@ int btpm_tok_sign(struct btpm_tok_ctx *c, const struct btpm_store_token *tok,
 	if (sig_cap < 2u * info.coord_size)
 		return BTPM_E_TOOBIG;
 	rc = btpm_tok_need_srk(c);
-	for (int attempt = 0; !rc && attempt < 2; attempt++) {
+	/*
+	 * Each recovery at most once: a key gone from the TPM (reset, flushed by
+	 * another process) is loaded again; a session gone is started again.
+	 * With no resource manager, another process that found the TPM full may
+	 * have flushed our key or session, and the handle may now name one of its
+	 * own: the authorization fails (the key is noDA, so nothing is counted).
+	 * Then the key is loaded again through the session: if that works, the
+	 * session is ours; if its authorization fails too, the session handle is
+	 * someone else's now, and is forgotten, not flushed.
+	 */
+	int reload = 0, restart = 0;
+	while (!rc) {
 		if (!l->s.handle)
 			rc = btpm_tok_start_session(c, &l->s);
 		struct btpm_tok_loaded *k = rc ? NULL : btpm_tok_find_loaded(c, tok->serial, object);
-		if (!rc && !k)
+		if (!rc && !k) {
 			rc = load_key(c, tok, l, o, &k);
+			if (auth_failed(rc) && !restart) {
+				btpm_tok_own_session(c, &l->s, 0);
+				btpm_session_wipe(&l->s);
+				btpm_tok_own_session(c, &l->s, 1);
+				restart = 1;
+				rc = 0;
+				continue;
+			}
+		}
 		if (!rc) {
 			k->last_use = ++c->clock;
 			rc = btpm_sign(c->t, &l->s, &k->key, digest, digest_len, hash, sig,
 				       sig + info.coord_size, info.coord_size);
-			/* the key vanished (TPM reset, another process flushed it): reload */
-			if (rc > 0 && (btpm_tok_is_rc(rc, BTPM_RC_HANDLE) ||
-				       ((uint32_t)btpm_rc_base((uint32_t)rc) & 0xFF8) == 0x910)) {
-				btpm_tok_forget_loaded(k);
-				rc = attempt ? rc : 0;
+			if (!reload && rc > 0 &&
+			    (btpm_tok_is_rc(rc, BTPM_RC_HANDLE) || auth_failed(rc) ||
+			     ((uint32_t)btpm_rc_base((uint32_t)rc) & 0xFF8) == 0x910)) {
+				btpm_tok_forget_loaded(k); /* not flushed: it may not be ours */
+				reload = 1;
+				rc = 0;
 				continue;
 			}
 		}
-		if (btpm_tok_session_lost(rc) && !attempt) {
+		if (btpm_tok_session_lost(rc) && !restart) {
 			btpm_session_flush(c->t, &l->s);
+			restart = 1;
 			rc = 0;
 			continue;
 		}

@@ -172,6 +172,70 @@ START_TEST(more_keys_than_slots)
 }
 END_TEST
 
+/*
+ * Another process on a TPM with no resource manager (swtpm) finds it full
+ * and flushes objects it does not know: ours. Our cached handle then names
+ * its key. The next signature reloads ours and succeeds, and no failure is
+ * counted towards a lockout.
+ */
+START_TEST(another_process_takes_our_handle)
+{
+	struct btpm_store_token tok;
+	struct btpm_tok_login la, lb;
+	uint32_t priv[3], pub;
+	uint8_t digest[32], sig[96];
+	size_t sl;
+	btpm_hash(BTPM_ALG_SHA256, "hello", 5, digest);
+	ck_assert_int_eq(btpm_tok_create_token(&c, "shared", "5678", 4, "1234", 4, &tok), 0);
+	ck_assert_int_eq(btpm_tok_login(&c, &tok, BTPM_TOK_USER, "1234", 4, &la), 0);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(btpm_tok_keygen(&c, &tok, &la, BTPM_ECC_NIST_P256, "k", 1,
+						 (const uint8_t *)&i, 1, &priv[i], &pub),
+				 0);
+		ck_assert_int_eq(btpm_tok_sign(&c, &tok, &la, priv[i], digest, 32, sig, sizeof(sig), &sl),
+				 0);
+	}
+	/* "process B": its login finds every slot taken and flushes all three */
+	struct btpm_tok_ctx b;
+	ck_assert_int_eq(btpm_tok_ctx_open(&b, sim.tcti, store_dir, 0), 0);
+	ck_assert_int_eq(btpm_tok_login(&b, &tok, BTPM_TOK_USER, "1234", 4, &lb), 0);
+	/* B loads keys until one sits at a handle A has cached for another key */
+	uint32_t victim = 0;
+	for (int i = 0; i < 3 && !victim; i++) {
+		ck_assert_int_eq(btpm_tok_sign(&b, &tok, &lb, priv[i], digest, 32, sig, sizeof(sig),
+					       &sl),
+				 0);
+		uint32_t hb = 0;
+		for (unsigned j = 0; j < BTPM_TOK_MAX_LOADED; j++)
+			if (b.loaded[j].serial[0] && b.loaded[j].object == priv[i])
+				hb = b.loaded[j].key.handle;
+		ck_assert_uint_ne(hb, 0);
+		for (unsigned j = 0; j < BTPM_TOK_MAX_LOADED; j++)
+			if (c.loaded[j].serial[0] && c.loaded[j].object != priv[i] &&
+			    c.loaded[j].key.handle == hb)
+				victim = c.loaded[j].object;
+	}
+	ck_assert_msg(victim != 0, "no handle of A's was taken: the test proves nothing");
+	/* A signs with the key whose handle B's key holds now */
+	ck_assert_int_eq(btpm_tok_sign(&c, &tok, &la, victim, digest, 32, sig, sizeof(sig), &sl), 0);
+	uint32_t fails, max;
+	int locked;
+	ck_assert_int_eq(btpm_tok_da_state(&c, &fails, &max, &locked), 0);
+	ck_assert_uint_eq(fails, 0);
+	/* and B goes on too, whatever A's recovery flushed */
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(btpm_tok_sign(&b, &tok, &lb, priv[i], digest, 32, sig, sizeof(sig),
+					       &sl),
+				 0);
+	ck_assert_int_eq(btpm_tok_da_state(&c, &fails, &max, &locked), 0);
+	ck_assert_uint_eq(fails, 0);
+	btpm_tok_logout(&b, &lb);
+	btpm_tok_ctx_close(&b);
+	btpm_tok_logout(&c, &la);
+	btpm_store_token_free(&tok);
+}
+END_TEST
+
 /* The store pins one TPM's key: another TPM is refused, never re-pinned. */
 START_TEST(other_tpm_is_refused)
 {
@@ -241,6 +305,7 @@ static Suite *token_suite(void)
 	tcase_add_test(tc, pins_change);
 	tcase_add_test(tc, more_keys_than_slots);
 	tcase_add_test(tc, other_tpm_is_refused);
+	tcase_add_test(tc, another_process_takes_our_handle);
 	suite_add_tcase(s, tc);
 	return s;
 }
