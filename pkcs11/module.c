@@ -114,12 +114,13 @@ static void os_lock_reset(void)
 	atomic_store(&g_os.serving, 0);
 }
 
-static void lock(void)
+/* CKR_OK, or the application's LockMutex error: then nothing is held and nothing may run. */
+static CK_RV lock(void)
 {
 	if (g_app_mutex)
-		g_app.LockMutex(g_app_mutex);
-	else
-		os_lock();
+		return g_app.LockMutex(g_app_mutex);
+	os_lock();
+	return CKR_OK;
 }
 
 static void unlock(void)
@@ -186,7 +187,9 @@ CK_RV btpm_p11_enter(void)
 		forget_parent(owner);
 		return CKR_CRYPTOKI_NOT_INITIALIZED;
 	}
-	lock();
+	CK_RV rv = lock();
+	if (rv != CKR_OK)
+		return rv == CKR_MUTEX_BAD ? rv : CKR_GENERAL_ERROR; /* not serialized: refuse */
 	if (atomic_load(&g_pid) != owner) { /* finalized while we waited */
 		unlock();
 		return CKR_CRYPTOKI_NOT_INITIALIZED;

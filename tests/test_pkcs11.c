@@ -55,9 +55,12 @@ static CK_RV app_destroy(CK_VOID_PTR m)
 	destroys++;
 	return CKR_OK;
 }
+static int lock_fails; /* app_lock answers CKR_MUTEX_BAD */
 static CK_RV app_lock(CK_VOID_PTR m)
 {
 	ck_assert_ptr_eq(m, &creates);
+	if (lock_fails)
+		return CKR_MUTEX_BAD;
 	locks++;
 	return CKR_OK;
 }
@@ -109,6 +112,12 @@ START_TEST(initialize_arguments)
 	P11_OK(F->C_GetSlotList(CK_FALSE, NULL, &n));
 	ck_assert_int_gt(locks, 0);
 	ck_assert_int_eq(locks, unlocks);
+	/* the application's lock fails: the call is refused, nothing runs unlocked */
+	lock_fails = 1;
+	RV(CKR_MUTEX_BAD, F->C_GetSlotList(CK_FALSE, NULL, &n));
+	lock_fails = 0;
+	ck_assert_int_eq(locks, unlocks);
+	P11_OK(F->C_GetSlotList(CK_FALSE, NULL, &n));
 	P11_OK(F->C_Finalize(NULL));
 	ck_assert_int_eq(destroys, 1);
 	ck_assert_int_eq(locks, unlocks);
