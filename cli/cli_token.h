@@ -21,6 +21,8 @@ int btpm_cli_new_secret(const char *verb, const char *value, const char *file,
 int btpm_cli_tok_fail(const char *verb, const char *what, int rc, const struct btpm_tok_ctx *tc);
 /* The same for a step that touches only the store: exit 1, never "TPM unreachable" (3). */
 int btpm_cli_store_fail(const char *verb, const char *what, int rc, const struct btpm_tok_ctx *tc);
+/* A usage error (exit 2) unless --label or --serial names the token; else 0. */
+int btpm_cli_need_token(const char *verb, const char *label, const char *serial);
 /*
  * Open the store and TPM context for a verb; find the token labelled label
  * (or with that serial) and load it into tok. Returns 0 or an exit code

@@ -139,15 +139,16 @@ int btpm_cli_addkey(struct btpm_cli *c, int argc, char **argv)
 	size_t id_len = 0;
 	if (id_hex && (hexval(id_hex, id, sizeof(id), &id_len) || !id_len))
 		return btpm_cli_usage_error("addkey", "--id takes hex bytes, e.g. --id=01");
-	if (!label && !serial)
-		return btpm_cli_usage_error("addkey", "which token? give --label=LABEL");
+	int rc = btpm_cli_need_token("addkey", label, serial);
+	if (rc)
+		return rc;
 	if (key_label && strlen(key_label) > BTPM_STORE_LABEL)
 		return btpm_cli_usage_error("addkey", "--key-label has at most %d bytes",
 					    BTPM_STORE_LABEL);
 	/* the PIN first: a prompt must not keep the store locked while it waits */
 	char p[PIN_BUF];
 	size_t pl = 0;
-	int rc = btpm_cli_secret("addkey", pin, pin_file, "user PIN", p, sizeof(p), &pl);
+	rc = btpm_cli_secret("addkey", pin, pin_file, "user PIN", p, sizeof(p), &pl);
 	if (rc) {
 		btpm_wipe(p, sizeof(p));
 		return rc;
@@ -249,6 +250,13 @@ static int take_uri(const char *verb, const char *text, struct pick *p)
 	return 0;
 }
 
+/* A private or public key object that --key-label/--id (or --key) select. */
+static int key_picked(const struct btpm_store_object *o, const struct pick *p)
+{
+	return (o->cls == BTPM_CKO_PRIVATE_KEY || o->cls == BTPM_CKO_PUBLIC_KEY) &&
+	       selected(o, p->key_label, p->id_hex ? p->id : NULL, p->id_len);
+}
+
 static int parse_pick(const char *verb, int argc, char **argv, struct pick *p)
 {
 	const char *uri = NULL;
@@ -336,47 +344,34 @@ int btpm_cli_rmkey(struct btpm_cli *c, int argc, char **argv)
 	}
 	/* one key: its private and public objects share a CKA_ID; more keys are refused */
 	const struct btpm_store_attr *first = NULL;
-	unsigned matched = 0, keys = 0;
+	unsigned matched = 0;
+	int several = 0;
 	for (unsigned i = 0; i < tok.nobjects; i++) {
 		const struct btpm_store_object *o = &tok.objects[i];
-		if ((o->cls != BTPM_CKO_PRIVATE_KEY && o->cls != BTPM_CKO_PUBLIC_KEY) ||
-		    !selected(o, p.key_label, p.id_hex ? p.id : NULL, p.id_len))
+		if (!key_picked(o, &p))
 			continue;
 		const struct btpm_store_attr *id = attr(o, BTPM_CKA_ID);
 		if (!matched++)
 			first = id;
 		else if (!first != !id || (id && (id->len != first->len ||
 						   memcmp(id->value, first->value, id->len))))
-			keys = 2;
+			several = 1;
 	}
-	if (keys > 1) {
-		fprintf(stderr, "baretpm rmkey: more than one key in token '%s' matches; choose one "
-				"with --id (see 'baretpm listobjects --label=%s')\n",
-			tok.label, tok.label);
-		btpm_store_token_free(&tok);
-		btpm_tok_ctx_close(&tc);
-		return BTPM_EXIT_FAIL;
-	}
-	unsigned removed = 0;
-	for (unsigned i = tok.nobjects; i-- > 0;) {
-		const struct btpm_store_object *o = &tok.objects[i];
-		if ((o->cls == BTPM_CKO_PRIVATE_KEY || o->cls == BTPM_CKO_PUBLIC_KEY) &&
-		    selected(o, p.key_label, p.id_hex ? p.id : NULL, p.id_len)) {
-			btpm_store_object_remove(&tok, o->handle);
-			removed++;
-		}
-	}
-	if (!removed) {
-		fprintf(stderr, "baretpm rmkey: no such key in token '%s' (see 'baretpm "
-				"listobjects --label=%s')\n",
-			tok.label, tok.label);
+	if (several || !matched) {
+		fprintf(stderr, "baretpm rmkey: %s key in token '%s'%s (see 'baretpm listobjects "
+				"--label=%s')\n",
+			several ? "more than one" : "no such", tok.label,
+			several ? " matches; choose one with --id" : "", tok.label);
 		rc = BTPM_EXIT_FAIL;
 	} else {
+		for (unsigned i = tok.nobjects; i-- > 0;)
+			if (key_picked(&tok.objects[i], &p))
+				btpm_store_object_remove(&tok, tok.objects[i].handle);
 		rc = btpm_store_save_token(&tc.store, &tok);
 		if (rc)
 			rc = btpm_cli_store_fail("rmkey", "saving the token", rc, &tc);
 		else
-			printf("removed %u object(s) from token '%s'\n", removed, tok.label);
+			printf("removed %u object(s) from token '%s'\n", matched, tok.label);
 	}
 	btpm_store_token_free(&tok);
 	btpm_tok_ctx_close(&tc);

@@ -58,14 +58,20 @@ static void unreadable(const char *verb, const struct btpm_tok_ctx *tc)
 		tc->store.error[0] ? tc->store.error : "unreadable");
 }
 
+int btpm_cli_need_token(const char *verb, const char *label, const char *serial)
+{
+	return label || serial ? 0 : btpm_cli_usage_error(verb, "which token? give --label=LABEL");
+}
+
 int btpm_cli_find_token(const char *verb, struct btpm_cli *c, struct btpm_tok_ctx *tc,
 			const char *label, const char *serial, struct btpm_store_token *tok,
 			int want_write)
 {
 	btpm_tok_ctx_blank(tc);
-	if (!label && !serial)
-		return btpm_cli_usage_error(verb, "which token? give --label=LABEL");
-	int rc = open_ctx(verb, c, tc, want_write ? WRITE : READ);
+	int rc = btpm_cli_need_token(verb, label, serial);
+	if (rc)
+		return rc;
+	rc = open_ctx(verb, c, tc, want_write ? WRITE : READ);
 	if (rc)
 		return rc;
 	if (!tc->have_global) {
@@ -388,14 +394,15 @@ int btpm_cli_changepin(struct btpm_cli *c, int argc, char **argv)
 	}
 	if (so < 0)
 		return btpm_cli_usage_error("changepin", "which PIN? --user or --so");
-	if (!label && !serial)
-		return btpm_cli_usage_error("changepin", "which token? give --label=LABEL");
+	int rc = btpm_cli_need_token("changepin", label, serial);
+	if (rc)
+		return rc;
 	/* the PINs first: a prompt must not keep the store locked while it waits */
 	char a[PIN_BUF], b[PIN_BUF];
 	size_t al = 0, bl = 0;
 	struct btpm_tok_ctx tc;
 	struct btpm_store_token tok = {0};
-	int rc = get_pin("changepin", &old, so ? "current SO PIN" : "current user PIN", 0, a, &al);
+	rc = get_pin("changepin", &old, so ? "current SO PIN" : "current user PIN", 0, a, &al);
 	if (!rc)
 		rc = get_pin("changepin", &next, so ? "new SO PIN" : "new user PIN", 1, b, &bl);
 	if (!rc)
@@ -443,15 +450,16 @@ int btpm_cli_initpin(struct btpm_cli *c, int argc, char **argv)
 		if (!r)
 			return btpm_cli_unexpected("initpin", argv[i]);
 	}
-	if (!label && !serial)
-		return btpm_cli_usage_error("initpin", "which token? give --label=LABEL");
+	int rc = btpm_cli_need_token("initpin", label, serial);
+	if (rc)
+		return rc;
 	/* the PINs first: a prompt must not keep the store locked while it waits */
 	char a[PIN_BUF], b[PIN_BUF];
 	size_t al = 0, bl = 0;
 	struct btpm_tok_login l;
 	struct btpm_tok_ctx tc;
 	struct btpm_store_token tok = {0};
-	int rc = get_pin("initpin", &so, "SO PIN", 0, a, &al);
+	rc = get_pin("initpin", &so, "SO PIN", 0, a, &al);
 	if (!rc)
 		rc = get_pin("initpin", &user, "new user PIN", 1, b, &bl);
 	if (!rc)
