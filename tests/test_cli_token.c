@@ -276,14 +276,21 @@ START_TEST(token_limit)
 }
 END_TEST
 
+/* A token made, and script(1) there to give the CLI a terminal; else the test is skipped. */
+static int token_and_script(const char *test)
+{
+	setup_token();
+	if (sh("command -v script") == 0)
+		return 1;
+	fprintf(stderr, "%s skipped: no script(1)\n", test);
+	return 0;
+}
+
 /* A PIN prompt waiting on a terminal does not hold the store's lock. */
 START_TEST(prompt_holds_no_lock)
 {
-	setup_token();
-	if (sh("command -v script") != 0) {
-		fprintf(stderr, "prompt_holds_no_lock skipped: no script(1)\n");
+	if (!token_and_script("prompt_holds_no_lock"))
 		return;
-	}
 	/*
 	 * script(1) gives one addkey a terminal; its input is a FIFO this shell
 	 * keeps open, so that addkey waits at the prompt (seen in /proc) while a
@@ -306,11 +313,8 @@ END_TEST
 /* A PIN typed on the terminal to be set is asked twice; two different entries set nothing. */
 START_TEST(new_pins_are_asked_twice)
 {
-	setup_token();
-	if (sh("command -v script") != 0) {
-		fprintf(stderr, "new_pins_are_asked_twice skipped: no script(1)\n");
+	if (!token_and_script("new_pins_are_asked_twice"))
 		return;
-	}
 #define TYPED(second)                                                                        \
 	"(sleep 0.5; printf '5678\\n'; sleep 0.5; printf '" second "\\n'; sleep 3) | "    \
 	"script -qfec \"'$B' addtoken --label=typed --userpin=1234\" /dev/null"

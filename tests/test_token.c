@@ -236,6 +236,27 @@ START_TEST(another_process_takes_our_handle)
 }
 END_TEST
 
+/* A primary key from tmpl made persistent at the pinned SRK handle of o's TPM. */
+static void plant_impostor(struct btpm_tok_ctx *o, const struct btpm_public *tmpl)
+{
+	struct btpm_public pub;
+	struct btpm_entity owner, k;
+	struct btpm_session pw;
+	btpm_session_password(&pw);
+	btpm_entity_permanent(&owner, BTPM_RH_OWNER, NULL, 0);
+	ck_assert_int_eq(btpm_create_primary(o->t, &pw, &owner, tmpl, &k, &pub), 0);
+	ck_assert_int_eq(btpm_evict_control(o->t, &pw, &owner, &k, BTPM_TOK_SRK_HANDLE), 0);
+	btpm_flush_context(o->t, k.handle);
+}
+
+/* A login through o is refused as a pinning failure. */
+static void assert_pinned(struct btpm_tok_ctx *o, const struct btpm_store_token *tok)
+{
+	struct btpm_tok_login l;
+	ck_assert_int_eq(btpm_tok_login(o, tok, BTPM_TOK_USER, "1234", 4, &l), BTPM_E_PINNED);
+	ck_assert_ptr_nonnull(strstr(o->store.error, "not the one pinned"));
+}
+
 /* The store pins one TPM's key: another TPM is refused, never re-pinned. */
 START_TEST(other_tpm_is_refused)
 {
@@ -254,18 +275,10 @@ START_TEST(other_tpm_is_refused)
 	rc = btpm_tok_login(&o, &tok, BTPM_TOK_USER, "1234", 4, &l);
 	ck_assert_int_ne(rc, 0);
 	/* with an impostor key at the pinned handle: detected as a pinning failure */
-	struct btpm_public tmpl, pub;
-	struct btpm_entity owner, k;
-	struct btpm_session pw;
-	btpm_session_password(&pw);
-	btpm_entity_permanent(&owner, BTPM_RH_OWNER, NULL, 0);
+	struct btpm_public tmpl;
 	btpm_template_srk(&tmpl);
-	ck_assert_int_eq(btpm_create_primary(o.t, &pw, &owner, &tmpl, &k, &pub), 0);
-	ck_assert_int_eq(btpm_evict_control(o.t, &pw, &owner, &k, BTPM_TOK_SRK_HANDLE), 0);
-	btpm_flush_context(o.t, k.handle);
-	rc = btpm_tok_login(&o, &tok, BTPM_TOK_USER, "1234", 4, &l);
-	ck_assert_int_eq(rc, BTPM_E_PINNED);
-	ck_assert_ptr_nonnull(strstr(o.store.error, "not the one pinned"));
+	plant_impostor(&o, &tmpl);
+	assert_pinned(&o, &tok);
 	uint32_t fails, max;
 	int locked;
 	ck_assert_int_eq(btpm_tok_da_state(&o, &fails, &max, &locked), 0);
@@ -276,16 +289,16 @@ START_TEST(other_tpm_is_refused)
 	 * reported as a pinning failure, not as a wrong PIN to try again.
 	 */
 	struct btpm_read_public there;
+	struct btpm_session pw;
+	struct btpm_entity owner;
+	btpm_session_password(&pw);
+	btpm_entity_permanent(&owner, BTPM_RH_OWNER, NULL, 0);
 	ck_assert_int_eq(btpm_read_public(o.t, BTPM_TOK_SRK_HANDLE, &there), 0);
 	struct btpm_entity old = {.handle = BTPM_TOK_SRK_HANDLE, .name = there.name};
 	ck_assert_int_eq(btpm_evict_control(o.t, &pw, &owner, &old, BTPM_TOK_SRK_HANDLE), 0);
 	tmpl.area[6] &= (uint8_t)~0x04; /* objectAttributes bit 10, noDA (Part 2, 8.3) */
-	ck_assert_int_eq(btpm_create_primary(o.t, &pw, &owner, &tmpl, &k, &pub), 0);
-	ck_assert_int_eq(btpm_evict_control(o.t, &pw, &owner, &k, BTPM_TOK_SRK_HANDLE), 0);
-	btpm_flush_context(o.t, k.handle);
-	rc = btpm_tok_login(&o, &tok, BTPM_TOK_USER, "1234", 4, &l);
-	ck_assert_int_eq(rc, BTPM_E_PINNED);
-	ck_assert_ptr_nonnull(strstr(o.store.error, "not the one pinned"));
+	plant_impostor(&o, &tmpl);
+	assert_pinned(&o, &tok);
 	btpm_tok_ctx_close(&o);
 	btpm_test_sim_stop(&other);
 	btpm_store_token_free(&tok);
